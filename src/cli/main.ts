@@ -1,0 +1,2 @@
+// Placeholder entry, replaced by the CLI.
+process.exitCode = 0;
