@@ -1,0 +1,84 @@
+import type { LoopEvent } from '../core/types';
+import { stripAnsi } from '../core/processes';
+
+/**
+ * Renders engine events for a terminal: the checklist, live pytest output and one or two validation
+ * lines after each action. Colour only when the stream is a terminal.
+ */
+export class EventPrinter {
+  constructor(
+    private readonly out: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly colour = Boolean(out.isTTY) && !process.env.NO_COLOR,
+  ) {}
+
+  private paint(code: string, text: string): string {
+    return this.colour ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+
+  private line(text = ''): void {
+    this.out.write(text + '\n');
+  }
+
+  handle(event: LoopEvent): void {
+    switch (event.type) {
+      case 'checklist':
+        this.line(this.paint('1', 'Smokes Fixer — plan'));
+        for (const item of event.items) this.line(`  • ${item}`);
+        this.line();
+        break;
+      case 'command':
+        this.line(this.paint('36', `$ ${event.command}`));
+        break;
+      case 'output':
+        this.out.write(this.colour ? event.text : stripAnsi(event.text));
+        break;
+      case 'validation': {
+        const mark = event.decision === 'escalate' || event.decision === 'rollback' ? this.paint('33', '▲') : this.paint('32', '✓');
+        const [first, ...rest] = event.lines;
+        this.line(`${mark} ${this.paint('1', event.action)}: ${first ?? ''}`);
+        for (const more of rest) this.line(`  ${more}`);
+        this.line(`  → ${event.decision}`);
+        break;
+      }
+      case 'attempt-started':
+        this.line();
+        this.line(this.paint('1', `Attempt ${event.attempt} on ${event.nodeid}`));
+        this.line(`  signature: ${event.signature}`);
+        break;
+      case 'patch-proposed':
+        this.line(`  patch: ${event.patch.fileCount} file(s), ${event.patch.changedLines} changed line(s)`);
+        for (const line of event.patch.diff.split('\n')) {
+          if (line.startsWith('+') && !line.startsWith('+++')) this.line(this.paint('32', `  ${line}`));
+          else if (line.startsWith('-') && !line.startsWith('---')) this.line(this.paint('31', `  ${line}`));
+          else if (line.length > 0) this.line(this.paint('2', `  ${line}`));
+        }
+        break;
+      case 'attempt-finished':
+        this.line(`  verdict: ${event.verdict} — ${event.detail}`);
+        break;
+      case 'freshness':
+        if (event.status.state === 'not-configured') this.line(this.paint('2', 'exec-rpc freshness: not configured (plain pytest project).'));
+        else this.line(`exec-rpc: ${event.status.state}${event.status.reasons.length ? ` (${event.status.reasons.join('; ')})` : ''}`);
+        break;
+      case 'investigation':
+        this.line(`  assisted investigation (${event.helper}, ${event.server}): ${event.error ? `failed: ${event.error}` : 'answered'}`);
+        break;
+      case 'rollback':
+        this.line(this.paint('33', `Rollback: ${event.reason} (${event.files.length} file(s))`));
+        break;
+      case 'artifacts':
+        this.line(`Artifacts: ${event.paths.join(', ')}`);
+        break;
+      case 'stopped': {
+        const o = event.outcome;
+        this.line();
+        if (o.kind === 'success') this.line(this.paint('32;1', `All selected tests pass (${o.loops} loop(s), ${o.appliedPatches.length} kept patch(es)).`));
+        else if (o.kind === 'escalated') this.line(this.paint('33;1', `Escalated: ${o.reason} — ${o.detail} Bundle: ${o.bundlePath}`));
+        else this.line(this.paint('33;1', `Cancelled after ${o.loops} loop(s).`));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { freshnessConfigured, probeFreshness, restartAndProbe } from '../core/freshness';
+import { defaultSettings } from '../core/settings';
+import { parseCommandLine, readConfigFile } from './options';
+import { HELP } from './help';
+
+export async function runProbe(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, {
+    cwd: { type: 'string' },
+    'meta-url': { type: 'string' },
+    restart: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.probe);
+    return 0;
+  }
+  const workspace = typeof values.cwd === 'string' ? values.cwd : process.cwd();
+  const config = await readConfigFile(workspace);
+  const url = typeof values['meta-url'] === 'string' ? values['meta-url'] : typeof config.metaUrl === 'string' ? config.metaUrl : defaultSettings.metaUrl;
+  const configured = await freshnessConfigured(workspace, url !== defaultSettings.metaUrl);
+  if (!configured) {
+    if (values.json) process.stdout.write(JSON.stringify({ state: 'not-configured', url }) + '\n');
+    else process.stdout.write(`exec-rpc: not configured (no exec-rpc-restart/exec-rpc-probe Makefile targets, no meta URL): a plain pytest project.\n`);
+    return 0;
+  }
+  let status = await probeFreshness({ url, timeoutMs: 1500, workspace, lastPatchAt: null });
+  if (status.state !== 'fresh' && values.restart) {
+    process.stderr.write(`exec-rpc is ${status.state}: running make exec-rpc-restart && make exec-rpc-probe\n`);
+    const restart = await restartAndProbe({ workspace, onOutput: (t) => process.stderr.write(t) });
+    if (!restart.ok) process.stderr.write(`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).\n`);
+    status = await probeFreshness({ url, timeoutMs: 1500, workspace, lastPatchAt: null });
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+  } else {
+    process.stdout.write(`exec-rpc: ${status.state} (${url})\n`);
+    for (const reason of status.reasons) process.stdout.write(`  - ${reason}\n`);
+    if (status.meta) process.stdout.write(`  git_sha ${status.meta.git_sha ?? '?'} (HEAD ${status.headSha ?? '?'}), started_at ${status.meta.started_at ?? '?'}, t_ms ${status.meta.t_ms ?? '?'}\n`);
+  }
+  return status.state === 'fresh' ? 0 : 1;
+}

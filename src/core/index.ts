@@ -1,0 +1,13 @@
+// The engine's public API, shared by the CLI and the VS Code extension.
+export * from './types';
+export * from './errors';
+export { settingsSchema, parseSettings, defaultSettings, type Settings, type SettingsInput, type McpServerConfig } from './settings';
+export { bundleSchema, serializeBundle, BUNDLE_KEY_ORDER, type EscalationBundle } from './bundle';
+export { runLoop, restoreLastSnapshot, ARTIFACTS_DIR, RUN_LOG, SUMMARY_FILE, type LoopOptions } from './loop';
+export { collectTests, type CollectedTest } from './collect';
+export { runPytest, resolvePython, detectPytest } from './pytestRunner';
+export { baselineArgs, attemptArgs, displayCommand, type Selection } from './pytestCommand';
+export { makeSignature } from './signature';
+export { probeFreshness, restartAndProbe, freshnessConfigured, collectFreshnessOutputs } from './freshness';
+export { extractDiff, summarizePatch } from './patch';
+export { ProcessTracker, runProcess, runShell, stripAnsi } from './processes';
