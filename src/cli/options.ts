@@ -28,7 +28,7 @@ export const RUN_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type FlagValues = Record<string, string | boolean | string[] | undefined>;
+type FlagValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
 const FLAG_TO_SETTING: Record<string, { key: keyof SettingsInput; kind: 'string' | 'int' | 'bool' | 'list' }> = {
   producer: { key: 'producer', kind: 'string' },
