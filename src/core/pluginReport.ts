@@ -1,0 +1,157 @@
+// The JSON lines the product's pytest plugin (python/smokes_fixer_pytest.py) writes during a run.
+// They carry what JUnit XML cannot: node ids, exception types and pytest's `reprcrash`.
+
+/** pytest's `longrepr.reprcrash`: the deepest traceback frame, path relative to the rootdir. */
+export interface CrashRecord {
+  path: string | null;
+  lineno: number | null;
+  message: string;
+}
+
+/** Fields the plugin fills from the exception itself (its root cause for collection errors). */
+interface ExceptionFields {
+  excType?: string;
+  excPath?: string;
+  excLine?: number;
+  excMessage?: string;
+}
+
+export interface SessionStartRecord {
+  type: 'session-start';
+  rootdir: string | null;
+  pid: number;
+  pytest: string;
+}
+
+export interface CollectedRecord {
+  type: 'collected';
+  items: Array<{ nodeid: string; file: string; line: number | null }>;
+}
+
+export interface DeselectedRecord {
+  type: 'deselected';
+  count: number;
+}
+
+export interface CollectErrorRecord extends ExceptionFields {
+  type: 'collect-error';
+  nodeid: string;
+  crash: CrashRecord | null;
+  longrepr: string | null;
+}
+
+/** A conftest.py that failed to import before the session started (pytest exits 4). */
+export interface ConftestErrorRecord extends ExceptionFields {
+  type: 'conftest-error';
+  nodeid: string | null;
+  rootdir: string | null;
+}
+
+export interface TestRecord extends ExceptionFields {
+  type: 'test';
+  nodeid: string;
+  when: 'setup' | 'call' | 'teardown';
+  outcome: 'passed' | 'failed' | 'skipped';
+  duration: number;
+  location: { file: string; line: number | null; domain: string } | null;
+  wasxfail?: string;
+  crash?: CrashRecord | null;
+  longrepr?: string | null;
+  /** First crash-message line made independent of verbosity (long `==` operands cut as under -q). */
+  sigMessage?: string | null;
+  expected?: string;
+  actual?: string;
+  skipReason?: string;
+}
+
+export interface SessionFinishRecord {
+  type: 'session-finish';
+  rootdir: string | null;
+  exitstatus: number;
+}
+
+export type PluginRecord =
+  | SessionStartRecord
+  | CollectedRecord
+  | DeselectedRecord
+  | CollectErrorRecord
+  | ConftestErrorRecord
+  | TestRecord
+  | SessionFinishRecord;
+
+/** The module name passed to `pytest -p`. */
+export const PLUGIN_MODULE = 'smokes_fixer_pytest';
+/** The environment variable that tells the plugin where to write. */
+export const PLUGIN_REPORT_ENV = 'SMOKES_FIXER_REPORT';
+
+/**
+ * Parses the plugin's JSON lines. A run killed mid-write can leave a partial last line: lines that are
+ * not whole JSON objects are skipped, never fatal.
+ */
+export function parsePluginRecords(text: string): PluginRecord[] {
+  const records: PluginRecord[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    try {
+      const value = JSON.parse(trimmed) as unknown;
+      if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string') {
+        records.push(value as PluginRecord);
+      }
+    } catch {
+      /* partial line of a killed run */
+    }
+  }
+  return records;
+}
+
+/** What a run's records say, gathered in one place. */
+export interface PluginSummary {
+  rootdir: string | null;
+  exitstatus: number | null;
+  collected: CollectedRecord['items'];
+  deselected: number;
+  tests: TestRecord[];
+  collectErrors: CollectErrorRecord[];
+  conftestErrors: ConftestErrorRecord[];
+}
+
+export function summarizeRecords(records: PluginRecord[]): PluginSummary {
+  const summary: PluginSummary = {
+    rootdir: null,
+    exitstatus: null,
+    collected: [],
+    deselected: 0,
+    tests: [],
+    collectErrors: [],
+    conftestErrors: [],
+  };
+  for (const r of records) {
+    switch (r.type) {
+      case 'session-start':
+        summary.rootdir = r.rootdir;
+        break;
+      case 'collected':
+        summary.collected = r.items;
+        break;
+      case 'deselected':
+        summary.deselected += r.count;
+        break;
+      case 'test':
+        summary.tests.push(r);
+        break;
+      case 'collect-error':
+        summary.collectErrors.push(r);
+        break;
+      case 'conftest-error':
+        summary.conftestErrors.push(r);
+        if (r.rootdir) summary.rootdir = r.rootdir;
+        break;
+      case 'session-finish':
+        summary.exitstatus = r.exitstatus;
+        if (r.rootdir) summary.rootdir = r.rootdir;
+        break;
+    }
+  }
+  return summary;
+}

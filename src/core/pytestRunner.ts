@@ -1,0 +1,440 @@
+// Runs pytest the way the spec says and reads what happened: JUnit XML for tests and outcomes, the
+// product's plugin records for node ids, signatures, crash locations and the collected selection.
+// Never reads results from terminal text; that is only streamed to the user.
+
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SmokesError } from './errors';
+import { parseJUnit, type JUnitCase, type JUnitReport } from './junit';
+import {
+  parsePluginRecords,
+  PLUGIN_MODULE,
+  PLUGIN_REPORT_ENV,
+  summarizeRecords,
+  type PluginSummary,
+  type TestRecord,
+} from './pluginReport';
+import { ProcessTracker, runProcess, stripAnsi } from './processes';
+import { displayCommand } from './pytestCommand';
+import { failuresFromRecords } from './signature';
+import {
+  MAX_CAPTURED_OUTPUT,
+  silentLogger,
+  type CrashLocation,
+  type Logger,
+  type PytestExitMeaning,
+  type PytestRun,
+  type RunCounts,
+  type RunLabel,
+  type TestCaseResult,
+  type TestOutcome,
+} from './types';
+
+export interface RunPytestOptions {
+  cwd: string;
+  python: string;
+  args: string[];
+  label: RunLabel;
+  /** Absolute, e.g. <workspace>/artifacts; smoke.xml (and smoke.html) are written here. */
+  artifactsDir: string;
+  ndSmoke: boolean;
+  signal?: AbortSignal;
+  tracker?: ProcessTracker;
+  log?: Logger;
+  onOutput?: (text: string) => void;
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Add `--html=<artifactsDir>/smoke.html --self-contained-html` (pytest-html installed). */
+  html?: boolean;
+}
+
+/** pytest's exit codes (pytest.ExitCode). */
+export const EXIT_MEANINGS: Record<number, PytestExitMeaning> = {
+  0: 'passed',
+  1: 'failed',
+  2: 'interrupted',
+  3: 'internal-error',
+  4: 'usage-error',
+  5: 'no-tests',
+};
+
+/** Variables of live ndsmoke mode (PRODUCT.md 14): never inherited, only set when enabled. */
+export const ND_SMOKE_ENV = { ND_SMOKE: '1', ND_SMOKE_TEMPERATURE: '0', ND_SMOKE_TOP_P: '0' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// The plugin folder
+
+function moduleDir(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+}
+
+/**
+ * The folder holding `smokes_fixer_pytest.py`: `src/core/python` when running from source, `dist/python`
+ * beside the bundles (esbuild.mjs copies it there).
+ */
+export function pluginDir(from: string = moduleDir()): string {
+  const candidates = [join(from, 'python'), join(from, '..', 'python'), join(from, '..', 'src', 'core', 'python'), join(from, '..', '..', 'src', 'core', 'python')];
+  for (const dir of candidates) {
+    if (existsSync(join(dir, `${PLUGIN_MODULE}.py`))) return resolve(dir);
+  }
+  throw new SmokesError(
+    'config',
+    `The product's pytest plugin (${PLUGIN_MODULE}.py) was not found near ${from}.`,
+    'Reinstall the extension or rebuild it (`node esbuild.mjs` copies the plugin to dist/python).',
+  );
+}
+
+/** The child environment: ND_SMOKE only when enabled, wide columns, the plugin on PYTHONPATH. */
+export function pytestEnv(o: { baseEnv?: NodeJS.ProcessEnv; ndSmoke: boolean; reportPath: string; pluginPath: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...(o.baseEnv ?? process.env) };
+  for (const key of Object.keys(ND_SMOKE_ENV)) delete env[key];
+  if (o.ndSmoke) Object.assign(env, ND_SMOKE_ENV);
+  env.COLUMNS = '200';
+  // Colour comes from `--color=yes`, which colours only the terminal the user watches. PY_COLORS=1 would
+  // also colour every str(longrepr), so escape codes would land in the JUnit XML and the records.
+  env.PY_COLORS = '0';
+  env.PYTHONPATH = env.PYTHONPATH ? `${o.pluginPath}${delimiter}${env.PYTHONPATH}` : o.pluginPath;
+  env[PLUGIN_REPORT_ENV] = o.reportPath;
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+/** Where the plugin's records of a run are kept: `artifacts/smoke.xml` → `artifacts/smoke.records.jsonl`. */
+export function recordsPathFor(junitPath: string): string {
+  return junitPath.replace(/\.xml$/i, '') + '.records.jsonl';
+}
+
+export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
+  const log = o.log ?? silentLogger;
+  throwIfCancelled(o.signal);
+  await mkdir(o.artifactsDir, { recursive: true });
+  const junitPath = join(o.artifactsDir, 'smoke.xml');
+  // A file left by an earlier run must never be read as this run's result.
+  await rm(junitPath, { force: true });
+  await rm(recordsPathFor(junitPath), { force: true });
+
+  const tempDir = await mkdtemp(join(tmpdir(), 'smokes-pytest-'));
+  const reportPath = join(tempDir, 'report.jsonl');
+  const extra = ['-p', PLUGIN_MODULE, `--junitxml=${junitPath}`, '--color=yes'];
+  if (o.html) extra.push(`--html=${join(o.artifactsDir, 'smoke.html')}`, '--self-contained-html');
+  const argv = [o.python, '-m', 'pytest', ...o.args, ...extra];
+  const command = displayCommand(o.args);
+  log.debug(`pytest argv: ${argv.join(' ')}`);
+
+  let output = '';
+  const onText = (text: string) => {
+    output = (output + text).slice(-MAX_CAPTURED_OUTPUT * 2);
+    o.onOutput?.(text);
+  };
+  try {
+    const result = await runProcess(o.python, argv.slice(1), {
+      cwd: o.cwd,
+      env: pytestEnv({ baseEnv: o.baseEnv, ndSmoke: o.ndSmoke, reportPath, pluginPath: pluginDir() }),
+      extendEnv: false,
+      signal: o.signal,
+      tracker: o.tracker,
+      onStdout: onText,
+      onStderr: onText,
+    });
+    const plain = stripAnsi(output).slice(-MAX_CAPTURED_OUTPUT);
+    if (result.cancelled || o.signal?.aborted) throwIfCancelled(o.signal, true);
+    if (result.spawnError) {
+      throw new SmokesError(
+        'config',
+        `Could not start the Python interpreter "${o.python}": ${result.spawnError}.`,
+        'Set pythonPath (or --python) to a working interpreter.',
+      );
+    }
+    const recordsText = await readFile(reportPath, 'utf8').catch(() => '');
+    // Kept beside the JUnit file so `smokes-fixer signatures` can give stable signatures later.
+    await writeFile(recordsPathFor(junitPath), recordsText).catch(() => undefined);
+    const summary = summarizeRecords(parsePluginRecords(recordsText));
+    if (result.exitCode === null) {
+      throw new SmokesError(
+        'pytest-killed',
+        `pytest was ended by ${result.signal ?? 'a signal'} before it finished. ${summaryHint(plain)}`,
+        'Run the command in a terminal to see what ends it (a test that kills its own process, or the system running out of memory).',
+      );
+    }
+    const exitCode = result.exitCode;
+    if (/No module named pytest\b/.test(plain) && summary.rootdir === null) {
+      throw new SmokesError('pytest-missing', `pytest is not installed for ${o.python}.`, 'Install pytest in that interpreter, or set pythonPath (--python) to one that has it.');
+    }
+    const exitMeaning = EXIT_MEANINGS[exitCode] ?? 'internal-error';
+
+    // A conftest.py that does not import ends pytest with 4 before any test: a failure worth repairing.
+    const conftestBroken = exitCode === 4 && summary.conftestErrors.length > 0;
+    if (!conftestBroken) throwForExit(exitCode, plain, command);
+
+    const junit = conftestBroken ? null : await readJUnitReport(junitPath, plain);
+    const assembled = assembleRun(junit, summary);
+    if (exitCode === 2 && assembled.failures.length === 0) {
+      throw new SmokesError(
+        'pytest-internal',
+        `pytest was interrupted (exit 2) without reporting a failure. ${summaryHint(plain)}`,
+        `Run \`${command}\` in a terminal to see what stopped it.`,
+      );
+    }
+    return {
+      label: o.label,
+      command,
+      argv,
+      cwd: o.cwd,
+      exitCode,
+      exitMeaning,
+      ...assembled,
+      output: plain,
+      junitPath,
+      durationMs: result.durationMs,
+    };
+  } finally {
+    await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined, ended = false): void {
+  if (!signal?.aborted && !ended) return;
+  const reason = signal?.reason;
+  if (reason instanceof SmokesError) throw reason;
+  throw new SmokesError('cancelled', 'The pytest run was cancelled.');
+}
+
+function throwForExit(exitCode: number, output: string, command: string): void {
+  switch (exitCode) {
+    case 0:
+    case 1:
+    case 2:
+      return;
+    case 3:
+      throw new SmokesError(
+        'pytest-internal',
+        `pytest stopped with an internal error (exit 3): ${lastLines(output, /INTERNALERROR|Error/)}`,
+        'A pytest plugin or conftest.py hook crashed; run the command in a terminal and fix the hook, or disable the plugin with `-p no:NAME`.',
+      );
+    case 4:
+      throw new SmokesError(
+        'pytest-usage',
+        `pytest rejected the command line (exit 4): ${lastLines(output, /error|ERROR/)}`,
+        `Check the test selection and pytest options (ini addopts, PYTEST_ADDOPTS); \`${command}\` must work in a terminal.`,
+      );
+    case 5:
+      throw new SmokesError(
+        'pytest-no-tests',
+        `pytest collected no tests for \`${command}\` (exit 5).`,
+        'Check the test selection: the default runs tests/smoke with -k smoke; set node ids or a marker expression if your smoke tests live elsewhere.',
+      );
+    default:
+      throw new SmokesError(
+        'pytest-internal',
+        `pytest ended with unexpected exit code ${exitCode}. ${summaryHint(output)}`,
+        'Something in the test session called sys.exit; run the command in a terminal to find it.',
+      );
+  }
+}
+
+function lastLines(output: string, prefer: RegExp): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const preferred = lines.filter((l) => prefer.test(l));
+  const chosen = (preferred.length ? preferred : lines).slice(-3).join(' / ');
+  return chosen || '(no output)';
+}
+
+/** pytest's final "2 failed, 1 passed in 0.12s" line, when the output has one. */
+export function pytestSummaryLine(output: string): string | null {
+  const lines = stripAnsi(output).split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i].replace(/^[=\s]+|[=\s]+$/g, '');
+    if (/\bin \d+(\.\d+)?s\b/.test(line) && /\b(passed|failed|errors?|skipped|deselected|xfailed|xpassed|no tests ran|warnings?)\b/.test(line)) {
+      return line;
+    }
+  }
+  return null;
+}
+
+function summaryHint(output: string): string {
+  const line = pytestSummaryLine(output);
+  return line ? `pytest's own summary: "${line}".` : 'pytest printed no summary line.';
+}
+
+/** Reads and validates the JUnit file; a missing or cut-short file names pytest's own summary instead. */
+export async function readJUnitReport(junitPath: string, output: string): Promise<JUnitReport> {
+  let xml: string;
+  try {
+    xml = await readFile(junitPath, 'utf8');
+  } catch {
+    throw new SmokesError(
+      'junit-unreadable',
+      `pytest wrote no JUnit XML to ${junitPath}. ${summaryHint(output)}`,
+      'The run was probably killed before it finished; run the suite again, and check that nothing in the suite ends the process early.',
+    );
+  }
+  try {
+    return parseJUnit(xml);
+  } catch (error) {
+    if (error instanceof SmokesError) {
+      throw new SmokesError('junit-unreadable', `${error.message} (${junitPath}) ${summaryHint(output)}`, error.hint, { cause: error });
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Joining JUnit cases with the plugin's records
+
+/** pytest's junitxml mangling of a node id into (classname, name), as `mangle_test_address` does it. */
+export function junitAddress(nodeid: string): { classname: string; name: string } {
+  const bracket = nodeid.indexOf('[');
+  const path = bracket >= 0 ? nodeid.slice(0, bracket) : nodeid;
+  const params = bracket >= 0 ? nodeid.slice(bracket) : '';
+  const names = path.split('::');
+  names[0] = names[0].replace(/\//g, '.').replace(/\.py$/, '');
+  names[names.length - 1] += params;
+  return { classname: names.slice(0, -1).join('.'), name: names[names.length - 1] };
+}
+
+/** Defensive: colour codes in JUnit XML are written as `#x1B[..m` (XML cannot hold ESC). */
+function plainText(text: string): string {
+  return stripAnsi(text.replace(/#x1B\[[0-9;?]*[ -/]*[@-~]/g, ''));
+}
+
+const key = (classname: string, name: string) => `${classname}\u0000${name}`;
+
+/** Without a matching plugin record, a readable guess at the node id. */
+function guessNodeid(c: JUnitCase): string {
+  return c.classname ? `${c.classname}::${c.name}` : c.name;
+}
+
+const SEVERITY: Record<TestOutcome, number> = { passed: 0, xpassed: 1, skipped: 1, xfailed: 1, failed: 3, error: 2 };
+
+export function assembleRun(
+  junit: JUnitReport | null,
+  summary: PluginSummary,
+): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected'> {
+  const byAddress = new Map<string, string>();
+  const nodeids = [
+    ...summary.collected.map((c) => c.nodeid),
+    ...summary.tests.map((t) => t.nodeid),
+    ...summary.collectErrors.map((c) => c.nodeid),
+  ];
+  for (const nodeid of nodeids) {
+    const a = junitAddress(nodeid);
+    if (!byAddress.has(key(a.classname, a.name))) byAddress.set(key(a.classname, a.name), nodeid);
+  }
+  const records = new Map<string, TestRecord[]>();
+  for (const r of summary.tests) records.set(r.nodeid, [...(records.get(r.nodeid) ?? []), r]);
+  const declared = new Map(summary.collected.map((c) => [c.nodeid, c]));
+
+  const tests = new Map<string, TestCaseResult>();
+  for (const c of junit?.cases ?? []) {
+    const nodeid = byAddress.get(key(c.classname, c.name)) ?? guessNodeid(c);
+    const own = records.get(nodeid) ?? [];
+    let outcome: TestOutcome = c.outcome;
+    if (outcome === 'passed' && own.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
+    const result: TestCaseResult = { nodeid, outcome, durationMs: Math.round(c.time * 1000) };
+    if (c.outcome !== 'passed') {
+      if (c.message !== undefined) result.message = plainText(c.message);
+      if (c.text !== undefined) result.text = plainText(c.text);
+    }
+    const loc = testLocation(own, declared.get(nodeid));
+    if (loc) result.location = loc;
+    const failedCall = own.find((r) => r.when === 'call' && r.outcome === 'failed');
+    if (failedCall?.expected !== undefined) result.expected = failedCall.expected;
+    if (failedCall?.actual !== undefined) result.actual = failedCall.actual;
+
+    const earlier = tests.get(nodeid);
+    if (!earlier || SEVERITY[outcome] > SEVERITY[earlier.outcome]) tests.set(nodeid, earlier ? { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs } : result);
+  }
+
+  const list = [...tests.values()];
+  const counts: RunCounts = { passed: 0, failed: 0, errors: 0, skipped: 0, xfailed: 0, xpassed: 0, deselected: summary.deselected, total: list.length };
+  for (const t of list) {
+    if (t.outcome === 'error') counts.errors++;
+    else counts[t.outcome]++;
+  }
+  return {
+    tests: list,
+    failures: failuresFromRecords(summary),
+    counts,
+    collected: summary.collected.map((c) => c.nodeid),
+  };
+}
+
+function testLocation(own: TestRecord[], declared: { file: string; line: number | null } | undefined): CrashLocation | undefined {
+  const loc = own.find((r) => r.location)?.location;
+  if (loc && loc.line !== null) return { file: loc.file, line: loc.line };
+  if (declared && declared.line !== null) return { file: declared.file, line: declared.line };
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpreter and pytest detection
+
+async function probePython(python: string, cwd: string): Promise<{ ok: boolean; error: string | null }> {
+  const r = await runProcess(python, ['-c', 'import sys; print(sys.version_info[0])'], { cwd, timeoutMs: 30_000 });
+  if (r.spawnError) return { ok: false, error: r.spawnError };
+  if (r.exitCode !== 0) return { ok: false, error: `exit ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
+  if (r.stdout.trim() !== '3') return { ok: false, error: `not Python 3 (major version ${r.stdout.trim()})` };
+  return { ok: true, error: null };
+}
+
+/** The configured interpreter (relative paths against cwd), else `python3`, else `python`. */
+export async function resolvePython(configured: string, cwd: string): Promise<string> {
+  const wanted = configured.trim();
+  if (wanted) {
+    const candidate = /[\\/]/.test(wanted) ? resolve(cwd, wanted.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : wanted;
+    const probe = await probePython(candidate, cwd);
+    if (probe.ok) return candidate;
+    throw new SmokesError(
+      'config',
+      `The configured Python interpreter "${wanted}" could not be used: ${probe.error}.`,
+      'Fix the pythonPath setting (or --python), or clear it to use python3 from PATH.',
+    );
+  }
+  const errors: string[] = [];
+  for (const name of ['python3', 'python']) {
+    const probe = await probePython(name, cwd);
+    if (probe.ok) return name;
+    errors.push(`${name}: ${probe.error}`);
+  }
+  throw new SmokesError(
+    'config',
+    `No Python 3 interpreter found on PATH (${errors.join('; ')}).`,
+    'Install Python 3, or set pythonPath (or --python) to your project interpreter.',
+  );
+}
+
+const DETECT_SCRIPT = `
+import importlib.util, json
+info = {"version": None, "html": False, "error": None}
+try:
+    import pytest
+    info["version"] = pytest.__version__
+except Exception as e:
+    info["error"] = "%s: %s" % (type(e).__name__, e)
+try:
+    info["html"] = importlib.util.find_spec("pytest_html") is not None
+except Exception:
+    pass
+print(json.dumps(info))
+`;
+
+export async function detectPytest(
+  python: string,
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; version: string | null; html: boolean; error: string | null }> {
+  const r = await runProcess(python, ['-c', DETECT_SCRIPT], { cwd, signal, timeoutMs: 60_000 });
+  if (r.cancelled) throwIfCancelled(signal, true);
+  if (r.spawnError) return { ok: false, version: null, html: false, error: `could not start ${python}: ${r.spawnError}` };
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const info = JSON.parse(line) as { version: string | null; html: boolean; error: string | null };
+    return { ok: info.version !== null, version: info.version, html: info.html === true, error: info.error };
+  } catch {
+    return { ok: false, version: null, html: false, error: (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n').pop() ?? null };
+  }
+}

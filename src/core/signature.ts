@@ -1,0 +1,133 @@
+// Failure signatures (PRODUCT.md 2): the 4-tuple (node id, exception type, crash file:line, first message
+// line) as one canonical string. Built only from pytest's report objects, which do not change with --tb,
+// -vv, -l or -s, so the same failure keeps its signature (and its attempt count) across the loop.
+//
+// Format:   <nodeid> | <ExceptionType> | <file>:<line> | <message>
+// Example:  tests/smoke/test_x.py::test_a | AssertionError | tests/smoke/test_x.py:12 | assert 3 == 4
+// The location is `?` when pytest gives none. The message is the first non-empty line, without the
+// `ExcType: ` prefix, whitespace collapsed, memory addresses replaced by `0x?`, at most 200 characters.
+
+import type { CrashLocation, Failure } from './types';
+import type { CollectErrorRecord, ConftestErrorRecord, CrashRecord, PluginSummary, TestRecord } from './pluginReport';
+
+export const SIGNATURE_SEPARATOR = ' | ';
+export const MAX_SIGNATURE_MESSAGE = 200;
+
+export interface SignatureParts {
+  nodeid: string;
+  exceptionType: string;
+  location: CrashLocation | null;
+  message: string;
+}
+
+export function makeSignature(f: SignatureParts): string {
+  const location = f.location ? `${f.location.file}:${f.location.line}` : '?';
+  const type = f.exceptionType.trim() || '?';
+  return [f.nodeid, type, location, normalizeMessage(f.message, type)].join(SIGNATURE_SEPARATOR);
+}
+
+/** Splits a signature back into its parts (the message may itself contain the separator). */
+export function parseSignature(signature: string): { nodeid: string; exceptionType: string; location: string; message: string } | null {
+  const parts = signature.split(SIGNATURE_SEPARATOR);
+  if (parts.length < 4) return null;
+  const [nodeid, exceptionType, location, ...rest] = parts;
+  return { nodeid, exceptionType, location, message: rest.join(SIGNATURE_SEPARATOR) };
+}
+
+/**
+ * The message as it goes into a signature: stable across runs and verbosity. Also used for
+ * `Failure.message`, so what is shown is what is compared.
+ */
+export function normalizeMessage(message: string, exceptionType?: string): string {
+  const first = message.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  let text = first.trim();
+  text = stripTypePrefix(text, exceptionType);
+  text = text
+    .replace(/\b0x[0-9a-fA-F]{4,}\b/g, '0x?')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (text.length > MAX_SIGNATURE_MESSAGE) text = text.slice(0, MAX_SIGNATURE_MESSAGE - 1) + '…';
+  return text;
+}
+
+function stripTypePrefix(text: string, exceptionType?: string): string {
+  if (exceptionType && exceptionType !== '?') {
+    // `ValueError: x` or, for non-builtins, the qualified `pkg.errors.ValueError: x`.
+    const prefix = new RegExp(`^(?:[A-Za-z_][\\w]*\\.)*${escapeRegExp(exceptionType)}:\\s`);
+    if (prefix.test(text)) return text.replace(prefix, '');
+    return text;
+  }
+  return text.replace(TYPE_PREFIX, '');
+}
+
+/** `Type: message`, as pytest writes a crash message for anything but a rewritten assert. */
+const TYPE_PREFIX = /^(?:[A-Za-z_]\w*\.)*([A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Failed|Failure|Iteration)|Failed|Exit|Skipped):\s/;
+
+/** Exception type named at the start of a crash message, when it names one. */
+export function exceptionTypeFromMessage(message: string): string | null {
+  const first = message.trimStart().split(/\r?\n/)[0] ?? '';
+  const match = TYPE_PREFIX.exec(first);
+  if (match) return match[1];
+  if (/^assert\b/.test(first)) return 'AssertionError';
+  return null;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function location(crash: CrashRecord | null | undefined, fallback: { excPath?: string; excLine?: number }): CrashLocation | null {
+  if (crash?.path && typeof crash.lineno === 'number') return { file: crash.path, line: crash.lineno };
+  if (fallback.excPath && typeof fallback.excLine === 'number') return { file: fallback.excPath, line: fallback.excLine };
+  return null;
+}
+
+function failure(
+  nodeid: string,
+  kind: Failure['kind'],
+  record: { excType?: string; excPath?: string; excLine?: number; excMessage?: string },
+  crash: CrashRecord | null | undefined,
+  rawMessage: string,
+  longrepr: string | null | undefined,
+): Failure {
+  const exceptionType = record.excType || exceptionTypeFromMessage(rawMessage) || '?';
+  const loc = location(crash, record);
+  // An exception without a message reads as its type, as pytest's crash message does.
+  const message = normalizeMessage(rawMessage, exceptionType) || exceptionType;
+  return {
+    nodeid,
+    kind,
+    exceptionType,
+    location: loc,
+    message,
+    signature: makeSignature({ nodeid, exceptionType, location: loc, message }),
+    ...(longrepr ? { longrepr } : {}),
+  };
+}
+
+export function failureFromTestRecord(r: TestRecord): Failure {
+  // A failure during the test body is a failed test; in setup or teardown (fixtures) it is an error.
+  const kind: Failure['kind'] = r.when === 'call' ? 'failed' : 'error';
+  // A strict xfail that passed fails with no exception: its longrepr (`[XPASS(strict)] reason`) is the message.
+  const raw = r.sigMessage ?? r.crash?.message ?? r.excMessage ?? r.longrepr ?? '';
+  return failure(r.nodeid, kind, r, r.crash, raw, r.longrepr);
+}
+
+export function failureFromCollectError(r: CollectErrorRecord): Failure {
+  // A CollectError raised `from` an ImportError has no reprcrash; the plugin then names the cause.
+  const raw = r.crash?.message ?? r.excMessage ?? '';
+  return failure(r.nodeid, 'collection-error', r, r.crash, raw, r.longrepr);
+}
+
+export function failureFromConftestError(r: ConftestErrorRecord): Failure {
+  return failure(r.nodeid ?? 'conftest.py', 'collection-error', r, null, r.excMessage ?? '', null);
+}
+
+/** Every failing thing the plugin recorded, in report order, one Failure per failing report. */
+export function failuresFromRecords(summary: Pick<PluginSummary, 'tests' | 'collectErrors' | 'conftestErrors'>): Failure[] {
+  const failures: Failure[] = [];
+  for (const r of summary.conftestErrors) failures.push(failureFromConftestError(r));
+  for (const r of summary.collectErrors) failures.push(failureFromCollectError(r));
+  for (const r of summary.tests) if (r.outcome === 'failed') failures.push(failureFromTestRecord(r));
+  return failures;
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { SmokesError } from '../../src/core/errors';
+import { parseJUnit } from '../../src/core/junit';
+
+// As pytest 9 writes it (one line per element here only for readability of the text nodes).
+const XML = `<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="1" skipped="2" tests="5" time="0.043" hostname="vm"><testcase classname="tests.smoke.test_basics" name="test_passes" time="0.120" /><testcase classname="tests.smoke.test_basics" name="test_skipped" time="0.000"><skipped type="pytest.skip" message="not ready">/w/tests/smoke/test_basics.py:18: not ready</skipped></testcase><testcase classname="tests.smoke.test_basics" name="test_known_bug" time="0.000"><skipped type="pytest.xfail" message="known bug" /></testcase><testcase classname="tests.smoke.test_calc" name="test_add[1-2]" time="0.004"><failure message="assert 4 == 3&#10; +  where 4 = add(1, 2)">def test_add():
+&gt;       assert add(1, 2) == 3
+E       assert 4 == 3
+
+tests/smoke/test_calc.py:8: AssertionError</failure></testcase><testcase classname="tests.smoke.test_calc" name="test_settings" time="0.000"><error message="failed on setup with &quot;KeyError: 'port'&quot;">E       KeyError: 'port'</error></testcase></testsuite></testsuites>`;
+
+function thrown(fn: () => unknown): SmokesError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SmokesError);
+    return e as SmokesError;
+  }
+  throw new Error('expected a SmokesError');
+}
+
+describe('parseJUnit', () => {
+  it('reads every case with outcome, time, message and traceback text', () => {
+    const r = parseJUnit(XML);
+    expect(r.totals).toEqual({ tests: 5, failures: 1, errors: 1, skipped: 2, time: 0.043 });
+    expect(r.cases.map((c) => [c.classname, c.name, c.outcome])).toEqual([
+      ['tests.smoke.test_basics', 'test_passes', 'passed'],
+      ['tests.smoke.test_basics', 'test_skipped', 'skipped'],
+      ['tests.smoke.test_basics', 'test_known_bug', 'xfailed'],
+      ['tests.smoke.test_calc', 'test_add[1-2]', 'failed'],
+      ['tests.smoke.test_calc', 'test_settings', 'error'],
+    ]);
+    expect(r.cases[0]).toEqual({ classname: 'tests.smoke.test_basics', name: 'test_passes', time: 0.12, outcome: 'passed' });
+    expect(r.cases[1]).toMatchObject({ type: 'pytest.skip', message: 'not ready', text: '/w/tests/smoke/test_basics.py:18: not ready' });
+    expect(r.cases[2]).toMatchObject({ type: 'pytest.xfail', message: 'known bug' });
+    expect(r.cases[2].text).toBeUndefined();
+    // Entities are decoded, including pytest's `&#10;` for newlines in attributes; indentation is kept.
+    expect(r.cases[3].message).toBe('assert 4 == 3\n +  where 4 = add(1, 2)');
+    expect(r.cases[3].text).toContain('>       assert add(1, 2) == 3\nE       assert 4 == 3');
+    expect(r.cases[4].message).toBe(`failed on setup with "KeyError: 'port'"`);
+  });
+
+  it('reads a collection error, which has no classname', () => {
+    const r = parseJUnit(
+      '<testsuites><testsuite tests="1" errors="1"><testcase classname="" name="tests.smoke.test_lookup" time="0.000"><error message="collection failure">E   NameError: x</error></testcase></testsuite></testsuites>',
+    );
+    expect(r.cases).toEqual([
+      { classname: '', name: 'tests.smoke.test_lookup', time: 0, outcome: 'error', message: 'collection failure', text: 'E   NameError: x' },
+    ]);
+  });
+
+  it('prefers the failure when a case also has a teardown error, and reads several suites', () => {
+    const r = parseJUnit(
+      '<testsuites><testsuite tests="1"><testcase classname="a" name="t" time="1"><failure message="boom">x</failure><error message="teardown">y</error></testcase></testsuite><testsuite tests="1"><testcase classname="b" name="u" time="2"/></testsuite></testsuites>',
+    );
+    expect(r.cases.map((c) => c.outcome)).toEqual(['failed', 'passed']);
+    expect(r.cases[0].message).toBe('boom');
+    expect(r.totals.tests).toBe(2);
+    expect(r.totals.time).toBe(0);
+  });
+
+  it('reads a bare <testsuite> root and an empty <testsuites>', () => {
+    expect(parseJUnit('<testsuite tests="1"><testcase classname="a" name="t" time="0.5"/></testsuite>').cases).toHaveLength(1);
+    expect(parseJUnit('<testsuites name="pytest tests"></testsuites>').cases).toEqual([]);
+  });
+
+  it('refuses XML cut short at any point', () => {
+    for (const at of [10, 60, 200, 400, XML.length - 200, XML.length - 13, XML.length - 1]) {
+      const e = thrown(() => parseJUnit(XML.slice(0, at)));
+      expect(e.code, `cut at ${at}`).toBe('junit-unreadable');
+      expect(e.hint).toBeTruthy();
+    }
+  });
+
+  it('refuses an empty file, text that is not XML, and XML that is not JUnit', () => {
+    expect(thrown(() => parseJUnit('')).code).toBe('junit-unreadable');
+    expect(thrown(() => parseJUnit('  \n')).code).toBe('junit-unreadable');
+    expect(thrown(() => parseJUnit('2 failed, 1 passed in 0.12s')).code).toBe('junit-unreadable');
+    expect(thrown(() => parseJUnit('<html><body>hi</body></html>')).message).toMatch(/testsuite/);
+  });
+});
