@@ -202,7 +202,7 @@ describe('the repair loop against real pytest and git', () => {
 
   it('stops with "retry budget" at the loop limit and when the producer has nothing left', async () => {
     const dir = await workspace();
-    const limited = escalated((await run(dir, new ScriptedProducer([NOOP_LABEL, NOOP_LABEL, NOOP_LABEL])), { maxLoops: 2 }).outcome);
+    const limited = escalated((await run(dir, new ScriptedProducer([NOOP_LABEL, NOOP_LABEL, NOOP_LABEL]), { maxLoops: 2 })).outcome);
     expect(limited.reason).toBe('retry budget');
     expect(limited.detail).toMatch(/loop limit \(2\)/);
     expect(limited.loops).toBe(2);
