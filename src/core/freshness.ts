@@ -1,0 +1,253 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SmokesError } from './errors';
+import { runProcess, runShell, stripAnsi, throwIfAborted, type ProcessTracker } from './processes';
+import type { FreshnessStatus, MetaInfo } from './types';
+
+/**
+ * Freshness of the exec-rpc service (loop step 2, PRODUCT.md 10): is the service that the smoke tests
+ * talk to running the code that is in the workspace now?
+ */
+
+export const RESTART_COMMAND = 'make exec-rpc-restart && make exec-rpc-probe';
+
+const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];
+
+/** The port of the `/__meta` URL (the one `ss` looks for); the scheme's default when none is given. */
+export function metaPort(url: string): number {
+  const parsed = parseUrl(url);
+  if (parsed.port) return Number(parsed.port);
+  return parsed.protocol === 'https:' ? 443 : 80;
+}
+
+export async function probeFreshness(o: {
+  url: string;
+  timeoutMs: number;
+  workspace: string;
+  lastPatchAt: Date | null;
+  signal?: AbortSignal;
+}): Promise<FreshnessStatus> {
+  throwIfAborted(o.signal);
+  const checkedAt = new Date().toISOString();
+  const [answer, headSha] = await Promise.all([getMeta(o.url, o.timeoutMs, o.signal), gitHead(o.workspace, o.signal)]);
+  throwIfAborted(o.signal);
+
+  const base = { url: o.url, headSha, checkedAt };
+  if (answer.kind === 'down') {
+    return { ...base, state: 'down', reasons: [answer.reason], meta: null, rawMeta: null };
+  }
+
+  const reasons: string[] = [];
+  if (answer.status < 200 || answer.status > 299) reasons.push(`GET ${o.url} answered HTTP ${answer.status}`);
+  const meta = parseMeta(answer.body);
+  if (!meta) {
+    reasons.push(`/__meta did not answer a JSON object: ${preview(answer.body)}`);
+    return { ...base, state: 'stale', reasons, meta: null, rawMeta: answer.body };
+  }
+
+  for (const field of ['git_sha', 'started_at', 't_ms'] as const) {
+    if (meta[field] === undefined || meta[field] === null || meta[field] === '') reasons.push(`/__meta lacks ${field}`);
+  }
+  if (meta.t_ms !== undefined && meta.t_ms !== null && typeof meta.t_ms !== 'number') {
+    reasons.push(`/__meta t_ms is not a number: ${preview(JSON.stringify(meta.t_ms))}`);
+  }
+
+  const sha = typeof meta.git_sha === 'string' ? meta.git_sha.trim().toLowerCase() : null;
+  if (meta.git_sha !== undefined && meta.git_sha !== null && typeof meta.git_sha !== 'string') {
+    reasons.push(`/__meta git_sha is not a string: ${preview(JSON.stringify(meta.git_sha))}`);
+  } else if (sha && headSha && !sameCommit(sha, headSha)) {
+    reasons.push(`git_sha ${short(sha)} ≠ HEAD ${short(headSha)}: the service runs other code than the workspace`);
+  }
+
+  if (typeof meta.started_at === 'string' && meta.started_at !== '') {
+    const started = Date.parse(meta.started_at);
+    if (Number.isNaN(started)) {
+      reasons.push(`/__meta started_at is not a date: ${preview(meta.started_at)}`);
+    } else if (o.lastPatchAt && started < o.lastPatchAt.getTime()) {
+      reasons.push(`started_at ${meta.started_at} is before the last patch (${o.lastPatchAt.toISOString()}): the service runs pre-patch code`);
+    }
+  } else if (meta.started_at !== undefined && meta.started_at !== null && meta.started_at !== '') {
+    reasons.push(`/__meta started_at is not a string: ${preview(JSON.stringify(meta.started_at))}`);
+  }
+
+  return { ...base, state: reasons.length ? 'stale' : 'fresh', reasons, meta, rawMeta: answer.body };
+}
+
+/**
+ * A workspace takes part in freshness when its Makefile has both exec-rpc targets, or the user named a
+ * meta URL on purpose. Otherwise it is a plain pytest project ('not-configured').
+ */
+export async function freshnessConfigured(workspace: string, explicitMetaUrl: boolean): Promise<boolean> {
+  if (explicitMetaUrl) return true;
+  const targets = await makeTargets(workspace);
+  return targets.has('exec-rpc-restart') && targets.has('exec-rpc-probe');
+}
+
+/** Runs the spec's `make exec-rpc-restart && make exec-rpc-probe`; ok only when it exits 0 and the probe printed `"t_ms"`. */
+export async function restartAndProbe(o: {
+  workspace: string;
+  signal?: AbortSignal;
+  tracker?: ProcessTracker;
+  onOutput?: (t: string) => void;
+  timeoutMs?: number;
+  /** Extra environment for make (e.g. EXEC_RPC_PORT matching the meta URL). */
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ ok: boolean; command: string; output: string; exitCode: number | null }> {
+  throwIfAborted(o.signal);
+  let output = '';
+  const take = (text: string) => {
+    output += text;
+    o.onOutput?.(text);
+  };
+  const result = await runShell(RESTART_COMMAND, {
+    cwd: o.workspace,
+    env: o.env,
+    signal: o.signal,
+    tracker: o.tracker,
+    timeoutMs: o.timeoutMs ?? 120_000,
+    onStdout: take,
+    onStderr: take,
+  });
+  if (result.cancelled) throwIfAborted(o.signal);
+  if (result.spawnError) {
+    throw new SmokesError('freshness', `Could not run \`${RESTART_COMMAND}\`: ${result.spawnError}`, 'Check that /bin/sh and make are installed.');
+  }
+  if (result.timedOut) output += `\n(${RESTART_COMMAND} was ended after ${Math.round((o.timeoutMs ?? 120_000) / 1000)}s)\n`;
+  output = stripAnsi(output);
+  return {
+    ok: result.exitCode === 0 && output.includes('"t_ms"'),
+    command: RESTART_COMMAND,
+    output,
+    exitCode: result.exitCode,
+  };
+}
+
+/**
+ * The bundle's `exec_rpc_freshness`: what `curl -s <host:port>/__meta` and `ss -lntp | grep ':<port> '`
+ * print. null when the tool is not installed, fails, or prints nothing.
+ */
+export async function collectFreshnessOutputs(o: {
+  url: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}): Promise<{ meta: string | null; ss: string | null; metaCommand: string; ssCommand: string }> {
+  const parsed = parseUrl(o.url);
+  const port = metaPort(o.url);
+  // The spec writes `curl -s 127.0.0.1:8790/__meta`: no scheme for plain http.
+  const target = parsed.protocol === 'http:' ? `${parsed.hostname}:${port}${parsed.pathname}${parsed.search}` : parsed.toString();
+  const metaCommand = `curl -s ${shellQuote(target)}`;
+  const ssCommand = `ss -lntp | grep ':${port} '`;
+  const timeoutMs = o.timeoutMs ?? 5000;
+  const [meta, ss] = await Promise.all([
+    toolOutput('curl', metaCommand, timeoutMs, o.signal),
+    toolOutput('ss', ssCommand, timeoutMs, o.signal),
+  ]);
+  return { meta, ss, metaCommand, ssCommand };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type MetaAnswer = { kind: 'answer'; status: number; body: string } | { kind: 'down'; reason: string };
+
+async function getMeta(url: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<MetaAnswer> {
+  parseUrl(url);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+  try {
+    const response = await fetch(url, { signal: combined, headers: { accept: 'application/json' }, redirect: 'follow' });
+    const body = await response.text();
+    return { kind: 'answer', status: response.status, body };
+  } catch (error) {
+    throwIfAborted(signal);
+    if (timeout.aborted) return { kind: 'down', reason: `GET ${url} did not answer within ${timeoutMs} ms` };
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    return { kind: 'down', reason: `nothing answered at ${url} (${why})` };
+  }
+}
+
+function parseMeta(body: string): MetaInfo | null {
+  try {
+    const value = JSON.parse(body) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as MetaInfo) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function gitHead(workspace: string, signal: AbortSignal | undefined): Promise<string | null> {
+  const result = await runProcess('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: workspace, signal, timeoutMs: 10_000 });
+  const sha = result.stdout.trim().toLowerCase();
+  return result.exitCode === 0 && /^[0-9a-f]{7,64}$/.test(sha) ? sha : null;
+}
+
+/** A short sha names the same commit when it is a prefix of the full one. */
+function sameCommit(a: string, b: string): boolean {
+  return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
+}
+
+function short(sha: string): string {
+  return sha.length > 12 ? sha.slice(0, 12) : sha;
+}
+
+function preview(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  if (one === '') return '(empty body)';
+  return one.length > 120 ? `${one.slice(0, 117)}...` : one;
+}
+
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new SmokesError('config', `The meta URL "${url}" is not a URL.`, 'Set metaUrl to something like http://127.0.0.1:8790/__meta.');
+  }
+}
+
+/** Target names defined in the workspace Makefile (`a b: deps`), ignoring special targets and variables. */
+async function makeTargets(workspace: string): Promise<Set<string>> {
+  const targets = new Set<string>();
+  for (const name of MAKEFILE_NAMES) {
+    let text: string;
+    try {
+      text = await readFile(join(workspace, name), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split(/\r?\n/)) {
+      if (line.startsWith('\t')) continue; // a recipe line
+      const m = /^([^:#=\s][^:#=]*?)\s*::?(?![:=])/.exec(line);
+      if (!m) continue;
+      for (const t of m[1].split(/\s+/)) if (t && !t.startsWith('.')) targets.add(t);
+    }
+    // make reads the first of these names that exists; so do we.
+    break;
+  }
+  return targets;
+}
+
+async function toolOutput(tool: string, commandLine: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<string | null> {
+  if (!(await hasTool(tool, signal))) return null;
+  const result = await runShell(commandLine, { cwd: process.cwd(), timeoutMs, signal });
+  if (result.cancelled) throwIfAborted(signal);
+  if (result.exitCode !== 0 || result.timedOut) return null;
+  const text = result.stdout.replace(/\s+$/, '');
+  return text === '' ? null : text;
+}
+
+async function hasTool(tool: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const result = await runShell(`command -v ${tool}`, { cwd: process.cwd(), timeoutMs: 5000, signal });
+  if (result.exitCode !== 0) return false;
+  const path = result.stdout.trim();
+  if (!path.startsWith('/')) return true; // a builtin or alias
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
