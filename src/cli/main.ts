@@ -1,6 +1,7 @@
 import { describeError, SmokesError } from '../core/errors';
 import type { Logger, LoopOutcome } from '../core/types';
 import { runLoop, restoreLastSnapshot } from '../core/loop';
+import { McpInvestigator } from '../core/investigation';
 import { createProducer } from '../producers';
 import { waitForEnterOrChange } from '../producers/manual';
 import { EventPrinter } from './printer';
@@ -70,6 +71,17 @@ async function runCommand(argv: string[]): Promise<number> {
     }),
   });
 
+  const investigator = settings.investigation.enabled
+    ? new McpInvestigator({
+        settings: settings.investigation,
+        workspace,
+        python: settings.pythonPath || 'python3',
+        log,
+        // Headless, the payloads are shown (events and run log) before they are sent; there is no prompt.
+        confirm: settings.investigation.confirmPayloads ? async () => true : undefined,
+      })
+    : undefined;
+
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -86,6 +98,7 @@ async function runCommand(argv: string[]): Promise<number> {
       producer,
       signal: controller.signal,
       log,
+      investigator,
       onEvent: (event) => printer.handle(event),
     });
   } finally {

@@ -61,7 +61,9 @@ export class EventPrinter {
         else this.line(`exec-rpc: ${event.status.state}${event.status.reasons.length ? ` (${event.status.reasons.join('; ')})` : ''}`);
         break;
       case 'investigation':
-        this.line(`  assisted investigation (${event.helper}, ${event.server}): ${event.error ? `failed: ${event.error}` : 'answered'}`);
+        if (event.error) this.line(`  assisted investigation (${event.helper}, ${event.server}): failed: ${event.error}`);
+        else if (event.answer === null) this.line(`  assisted investigation (${event.helper}, ${event.server}): sending ${JSON.stringify(event.payload).length} bytes (payload in the run log)`);
+        else this.line(`  assisted investigation (${event.helper}, ${event.server}): answered`);
         break;
       case 'rollback':
         this.line(this.paint('33', `Rollback: ${event.reason} (${event.files.length} file(s))`));

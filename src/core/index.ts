@@ -11,3 +11,4 @@ export { makeSignature } from './signature';
 export { probeFreshness, restartAndProbe, freshnessConfigured, collectFreshnessOutputs } from './freshness';
 export { extractDiff, summarizePatch } from './patch';
 export { ProcessTracker, runProcess, runShell, stripAnsi } from './processes';
+export { McpInvestigator, buildInvestigationPayloads, formatPayloadForTool, pickTool, toolArguments } from './investigation';

@@ -392,7 +392,7 @@ class RepairLoop {
       failure: targetFailure,
       run: workRun,
       allowTestEdits: this.settings.allowTestEdits,
-      previousAttempts: this.previousAttempts.get(sig) ?? [],
+      previousAttempts: [...(this.previousAttempts.get(sig) ?? [])],
       investigation,
     });
     this.runLog.write('request', { request });

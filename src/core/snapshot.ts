@@ -1,0 +1,552 @@
+// Snapshots of the working tree and exact rollback (PRODUCT.md 6).
+//
+// A snapshot is a git tree of every non-ignored file under the workspace (tracked and untracked, the user's
+// uncommitted edits included), written through a private index file so the user's index, HEAD and stash are
+// never touched, and kept as a commit under refs/smokes-fixer/ so it survives a crash and `git gc`. Outside
+// a repository the same runs against a private git dir in `.smokes-fixer/git`.
+//
+// Bytes stay bytes: autocrlf is off, and files that .gitattributes would convert (eol, text, filters) are
+// re-hashed raw. Restore therefore writes blobs itself instead of `checkout-index`, which would smudge them.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, lstat, mkdir, readFile, rename, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { execa } from 'execa';
+import { SmokesError } from './errors';
+import { silentLogger, type Logger } from './types';
+
+export interface Snapshot {
+  name: string;
+  commit: string;
+  tree: string;
+  createdAt: string;
+}
+
+export interface LoopState {
+  running: boolean;
+  startSnapshot: Snapshot;
+  startedAt: string;
+  pid: number;
+}
+
+/** Never part of a snapshot and never touched by a restore: the run's own output. */
+export const SNAPSHOT_EXCLUDES = ['artifacts', 'requirements.snapshot.txt', '.smokes-fixer'] as const;
+/** Caches Python writes while tests run; restoring or deleting them would only cost time. */
+const EXCLUDED_GLOBS = ['**/__pycache__/**'];
+
+export const PRIVATE_DIR = '.smokes-fixer';
+/**
+ * A plain folder has no .gitignore to say what is environment rather than source: virtual environments and
+ * caches count as ignored there, so a snapshot does not copy a whole interpreter and a restore leaves it be.
+ */
+const PRIVATE_EXCLUDES = [`/${PRIVATE_DIR}/`, '.venv/', 'venv/', '.tox/', '.nox/', 'node_modules/', '__pycache__/', '*.pyc', '.pytest_cache/', '.mypy_cache/', '.ruff_cache/'];
+const REF_ROOT = 'refs/smokes-fixer/';
+const STATE_FILE = 'state.json';
+
+const GIT_CONFIG = [
+  'core.autocrlf=false',
+  'core.safecrlf=false',
+  'core.filemode=true',
+  'core.symlinks=true',
+  'core.fsmonitor=false',
+  'core.untrackedCache=false',
+  'core.splitIndex=false',
+  'core.quotePath=false',
+  'advice.addEmbeddedRepo=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'color.ui=false',
+  'diff.noprefix=false',
+  'diff.mnemonicPrefix=false',
+  'diff.relative=false',
+  'status.relativePaths=false',
+].flatMap((c) => ['-c', c]);
+
+/** Variables that would point git at another repository, index or work tree than ours. */
+const GIT_ENV_DROP = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_DIFF_OPTS',
+];
+
+interface GitResult {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number;
+}
+
+interface GitCall {
+  input?: string | Buffer;
+  index?: string;
+  signal?: AbortSignal | null;
+  /** Exit codes that are answers, not failures. */
+  okCodes?: number[];
+  cwd?: string;
+}
+
+export class SnapshotStore {
+  private constructor(
+    readonly workspace: string,
+    readonly mode: 'git' | 'private-git',
+    /** The (per-worktree) git dir: index, state. */
+    private readonly gitDir: string,
+    /** Workspace path relative to the repository top, with a trailing '/', or ''. */
+    private readonly prefix: string,
+    /** Namespace of this workspace's refs and state when it is not the top of the main worktree. */
+    private readonly key: string,
+    private readonly stateDir: string,
+    private readonly log: Logger,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /**
+   * Finds the repository around the workspace, or sets up the private one for a plain folder. The signal
+   * cancels `open` and `take`; restore, diffs and state run to the end, since cancellation relies on them.
+   */
+  static async open(workspace: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<SnapshotStore> {
+    const ws = resolve(workspace);
+    const log = opts.log ?? silentLogger;
+    await ensureGit(ws);
+    const probe = await runGit([], ['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--show-prefix'], {
+      cwd: ws,
+      okCodes: [0, 128],
+      signal: opts.signal,
+    });
+    const lines = probe.stdout.toString('utf8').split('\n');
+    if (probe.exitCode === 0 && lines[0] === 'true' && !(await workspaceIgnored(lines[1], lines[4] ?? ''))) {
+      const gitDir = lines[2];
+      const commonDir = resolve(ws, lines[3]);
+      const prefix = lines[4] ?? '';
+      const linked = resolve(gitDir) !== commonDir;
+      const keyed = prefix !== '' || linked;
+      const key = keyed ? `ws/${slug(`${linked ? gitDir.split(sep).pop() + '/' : ''}${prefix}`)}/` : '';
+      const stateDir = join(gitDir, 'smokes-fixer', ...key.split('/').filter(Boolean));
+      await mkdir(stateDir, { recursive: true });
+      log.debug(`Snapshots: git repository ${lines[1]}${prefix ? `, workspace ${prefix}` : ''}.`);
+      return new SnapshotStore(ws, 'git', gitDir, prefix, key, stateDir, log, opts.signal);
+    }
+
+    // A plain folder (or one its parent repository ignores): a private repository beside the files.
+    const privateRoot = join(ws, PRIVATE_DIR);
+    const gitDir = join(privateRoot, 'git');
+    if (!existsSync(join(gitDir, 'HEAD'))) {
+      await mkdir(privateRoot, { recursive: true });
+      // Keeps the private folder out of any repository the user creates later.
+      await writeFile(join(privateRoot, '.gitignore'), '*\n');
+      await runGit([], ['init', '-q', '--bare', gitDir], { cwd: ws, signal: opts.signal });
+      await mkdir(join(gitDir, 'info'), { recursive: true });
+      await writeFile(join(gitDir, 'info', 'exclude'), PRIVATE_EXCLUDES.join('\n') + '\n');
+    }
+    log.debug(`Snapshots: ${ws} is not in a git repository; using the private repository ${gitDir}.`);
+    return new SnapshotStore(ws, 'private-git', gitDir, '', '', privateRoot, log, opts.signal);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /** Records the working tree as it is now under `refs/smokes-fixer/<name>`. */
+  async take(name: string): Promise<Snapshot> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
+      throw new SmokesError('snapshot', `Invalid snapshot name ${JSON.stringify(name)}.`, 'Use letters, digits, - and _.');
+    }
+    const tree = await this.writeTree(this.signal);
+    const createdAt = new Date().toISOString();
+    const message = `smokes-fixer snapshot ${name}\n\nworkspace: ${this.workspace}\ncreated: ${createdAt}\n`;
+    const commit = (await this.git(['commit-tree', tree], { input: message, signal: this.signal })).stdout.toString('utf8').trim();
+    await this.git(['update-ref', '-m', `smokes-fixer: snapshot ${name}`, this.ref(name), commit], { signal: this.signal });
+    this.log.debug(`Snapshot ${name}: commit ${commit.slice(0, 12)}, tree ${tree.slice(0, 12)}.`);
+    return { name, commit, tree, createdAt };
+  }
+
+  /**
+   * Makes the workspace's non-ignored files equal to the snapshot: rewrites what differs (content, mode,
+   * symlink), deletes what was not there, removes directories that became empty. Ignored files stay.
+   * Runs to the end even when the loop is cancelled: it is what cancellation relies on.
+   */
+  async restore(snapshot: Snapshot): Promise<{ written: string[]; removed: string[] }> {
+    await this.requireTree(snapshot);
+    const changes = await this.diffEntries(snapshot, null);
+    const removed: string[] = [];
+    const toWrite: DiffEntry[] = [];
+    for (const c of changes) {
+      if (c.srcMode === '160000' || c.dstMode === '160000') continue; // nested repositories are not ours to touch
+      if (c.status === 'A') removed.push(c.path);
+      else toWrite.push(c);
+    }
+
+    for (const path of removed) {
+      const abs = this.abs(path);
+      try {
+        const st = await lstat(abs);
+        if (st.isDirectory()) await rm(abs, { recursive: true, force: true });
+        else await unlink(abs);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      await this.pruneEmptyDirs(dirname(abs));
+    }
+
+    const blobs = await this.readBlobs(toWrite.map((c) => c.srcSha));
+    for (const c of toWrite) {
+      const abs = this.abs(c.path);
+      await this.makeParentDirs(abs);
+      const existing = await lstat(abs).catch(() => null);
+      if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
+      else if (existing) await unlink(abs);
+      const data = blobs.get(c.srcSha)!;
+      if (c.srcMode === '120000') {
+        await symlink(data.toString('utf8'), abs);
+      } else {
+        // Same modes git gives a checkout: the umask decides the rest.
+        await writeFile(abs, data, { mode: c.srcMode === '100755' ? 0o777 : 0o666 });
+      }
+    }
+    const written = toWrite.map((c) => c.path);
+    this.log.debug(`Restored ${snapshot.name}: ${written.length} written, ${removed.length} removed.`);
+    return { written: written.sort(), removed: removed.sort() };
+  }
+
+  /** Unified diff from the snapshot to the tree as it is now, workspace-relative paths. */
+  async diffSince(snapshot: Snapshot): Promise<string> {
+    await this.requireTree(snapshot);
+    const current = await this.writeTree(null);
+    const out = await this.git(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', '--relative', snapshot.tree, current, '--', ...this.pathspecs()]);
+    return out.stdout.toString('utf8');
+  }
+
+  /** Workspace-relative paths that differ between the snapshot and the tree now. */
+  async changedFiles(snapshot: Snapshot): Promise<string[]> {
+    await this.requireTree(snapshot);
+    return (await this.diffEntries(snapshot, null)).map((e) => e.path).sort();
+  }
+
+  /** `git status` is empty (the product's own output aside). Always false outside a repository. */
+  async isClean(): Promise<boolean> {
+    if (this.mode !== 'git') return false;
+    const out = await this.git(['status', '--porcelain', '-z', '--untracked-files=all', '--ignore-submodules=none']);
+    const ours = SNAPSHOT_EXCLUDES.map((e) => this.prefix + e);
+    const entries = out.stdout.toString('utf8').split('\0').filter(Boolean);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const path = entry.slice(3);
+      if (entry[0] === 'R' || entry[0] === 'C') i++; // the rename's source follows
+      if (ours.some((o) => path === o || path.startsWith(`${o}/`))) continue;
+      return false;
+    }
+    return true;
+  }
+
+  async headSha(): Promise<string | null> {
+    if (this.mode !== 'git') return null;
+    const out = await this.git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { okCodes: [0, 1, 128] });
+    return out.exitCode === 0 ? out.stdout.toString('utf8').trim() : null;
+  }
+
+  /**
+   * The spec's literal rollback, `git reset --hard && git clean -fd`, for a tree that was clean at the
+   * start. The run's own output (artifacts, requirements snapshot) is kept out of the clean.
+   */
+  async hardReset(): Promise<void> {
+    if (this.mode !== 'git') {
+      throw new SmokesError('snapshot', 'git reset --hard needs a git repository, and this workspace is not in one.', 'Restore the start snapshot instead.');
+    }
+    await this.git(['reset', '--hard', '-q']);
+    await this.git(['clean', '-fd', '-q', ...SNAPSHOT_EXCLUDES.flatMap((e) => ['-e', e])]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Loop state (for `smokes-fixer restore` after a crash)
+
+  async saveLoopState(state: LoopState): Promise<void> {
+    const file = join(this.stateDir, STATE_FILE);
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const body = { version: 1, workspace: this.workspace, mode: this.mode, ...state };
+    await mkdir(this.stateDir, { recursive: true });
+    await writeFile(tmp, JSON.stringify(body, null, 2) + '\n');
+    await rename(tmp, file);
+  }
+
+  /** The last loop's state; from the `start` ref alone when the state file is gone. Null when neither exists. */
+  async loadLoopState(): Promise<LoopState | null> {
+    try {
+      const raw = JSON.parse(await readFile(join(this.stateDir, STATE_FILE), 'utf8')) as Partial<LoopState>;
+      const s = raw.startSnapshot;
+      if (s && typeof s.commit === 'string' && typeof s.tree === 'string' && typeof s.name === 'string') {
+        return {
+          running: raw.running === true,
+          startSnapshot: { name: s.name, commit: s.commit, tree: s.tree, createdAt: String(s.createdAt ?? '') },
+          startedAt: String(raw.startedAt ?? s.createdAt ?? ''),
+          pid: Number(raw.pid ?? 0),
+        };
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+    }
+    const ref = await this.git(['rev-parse', '--verify', '-q', `${this.ref('start')}^{commit}`], { okCodes: [0, 1, 128] });
+    if (ref.exitCode !== 0) return null;
+    const commit = ref.stdout.toString('utf8').trim();
+    const info = (await this.git(['show', '-s', '--format=%T%n%cI', commit])).stdout.toString('utf8').split('\n');
+    const snapshot: Snapshot = { name: 'start', commit, tree: info[0], createdAt: info[1] ?? '' };
+    return { running: false, startSnapshot: snapshot, startedAt: snapshot.createdAt, pid: 0 };
+  }
+
+  /** The ref a snapshot name is kept under. */
+  ref(name: string): string {
+    return `${REF_ROOT}${this.key}${name}`;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  private abs(rel: string): string {
+    return join(this.workspace, ...rel.split('/'));
+  }
+
+  private pathspecs(): string[] {
+    return ['.', ...SNAPSHOT_EXCLUDES.map((e) => `:(exclude,literal)${e}`), ...EXCLUDED_GLOBS.map((g) => `:(exclude,glob)${g}`)];
+  }
+
+  private excludedPathspecs(): string[] {
+    return [...SNAPSHOT_EXCLUDES.map((e) => `:(literal)${e}`), ...EXCLUDED_GLOBS.map((g) => `:(glob)${g}`)];
+  }
+
+  private baseArgs(): string[] {
+    return this.mode === 'private-git' ? ['--git-dir', this.gitDir, '--work-tree', this.workspace] : [];
+  }
+
+  private git(args: string[], call: GitCall = {}): Promise<GitResult> {
+    this.log.trace(`git ${args.join(' ')}`);
+    return runGit(this.baseArgs(), args, { cwd: this.workspace, ...call });
+  }
+
+  /** A tree of the working tree now, through our own index (seeded from the last one, or the user's, for speed). */
+  private async writeTree(signal: AbortSignal | null | undefined): Promise<string> {
+    await mkdir(this.stateDir, { recursive: true });
+    const cache = join(this.stateDir, 'index');
+    const tmp = join(this.stateDir, `index.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      const seed = existsSync(cache) ? cache : this.mode === 'git' ? join(this.gitDir, 'index') : null;
+      if (seed && existsSync(seed)) {
+        await copyFile(seed, tmp);
+        // Git tells racily-clean entries (changed within the second the index was written) by the index
+        // file's mtime; a copy must keep it or such a change would be missed.
+        const st = await stat(seed);
+        await utimes(tmp, st.atime, st.mtime);
+      }
+      const call = { index: tmp, signal };
+      // Exclusions are dropped after the add: as `git add` pathspecs they fail when the user ignores them.
+      await this.git(['add', '-A', '--', '.'], call);
+      await this.git(['rm', '--cached', '-r', '-f', '-q', '--ignore-unmatch', '--', ...this.excludedPathspecs()], call);
+      await this.storeConvertedFilesRaw(call);
+      const tree = (await this.git(['write-tree'], call)).stdout.toString('utf8').trim();
+      await rename(tmp, cache);
+      return tree;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /**
+   * `git add` applies .gitattributes (eol, text, filters); a snapshot must hold the bytes on disk. Files
+   * that have any such attribute are hashed again without filters.
+   */
+  private async storeConvertedFilesRaw(call: GitCall): Promise<void> {
+    const listing = (await this.git(['ls-files', '-s', '-z', '--full-name', '--', ...this.pathspecs()], call)).stdout.toString('utf8');
+    const entries = listing
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const tab = line.indexOf('\t');
+        const [mode] = line.slice(0, tab).split(' ');
+        return { mode, top: line.slice(tab + 1) };
+      })
+      .filter((e) => e.mode === '100644' || e.mode === '100755');
+    if (entries.length === 0 || !(await this.mayHaveAttributes(entries.map((e) => e.top), call))) return;
+
+    const rel = entries.map((e) => e.top.slice(this.prefix.length));
+    const attrs = await this.git(['check-attr', '-z', '--stdin', 'text', 'eol', 'crlf', 'filter', 'ident', 'working-tree-encoding'], {
+      ...call,
+      input: rel.join('\0') + '\0',
+    });
+    const parts = attrs.stdout.toString('utf8').split('\0');
+    const converted = new Set<string>();
+    for (let i = 0; i + 2 < parts.length; i += 3) {
+      if (parts[i + 2] !== 'unspecified' && parts[i + 2] !== 'unset') converted.add(parts[i]);
+    }
+    if (converted.size === 0) return;
+    const chosen = entries.filter((_, i) => converted.has(rel[i]));
+    const paths = chosen.map((e) => e.top.slice(this.prefix.length));
+    const hashes = (await this.git(['hash-object', '-w', '--no-filters', '--stdin-paths'], { ...call, input: paths.join('\n') + '\n' })).stdout
+      .toString('utf8')
+      .trim()
+      .split('\n');
+    const info = chosen.map((e, i) => `${e.mode} ${hashes[i]}\t${e.top}\0`).join('');
+    await this.git(['update-index', '-z', '--index-info'], { ...call, input: info });
+  }
+
+  /** Cheap test before asking check-attr about every file. */
+  private async mayHaveAttributes(paths: string[], call: GitCall): Promise<boolean> {
+    if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return true;
+    if (existsSync(join(this.gitDir, 'info', 'attributes'))) return true;
+    // Attributes files above the workspace (subfolder workspace) or configured globally.
+    if (this.prefix !== '') return true;
+    const configured = await this.git(['config', '--get', 'core.attributesFile'], { signal: call.signal, okCodes: [0, 1] });
+    if (configured.exitCode === 0) return true;
+    const xdg = process.env.XDG_CONFIG_HOME || (process.env.HOME ? join(process.env.HOME, '.config') : null);
+    return xdg !== null && existsSync(join(xdg, 'git', 'attributes'));
+  }
+
+  private async diffEntries(snapshot: Snapshot, signal: AbortSignal | null | undefined): Promise<DiffEntry[]> {
+    const current = await this.writeTree(signal);
+    const out = await this.git(['diff-tree', '-r', '-z', '--no-renames', '--relative', snapshot.tree, current, '--', ...this.pathspecs()], { signal });
+    const parts = out.stdout.toString('utf8').split('\0');
+    const entries: DiffEntry[] = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(parts[i]);
+      if (!m) continue;
+      entries.push({ srcMode: m[1], dstMode: m[2], srcSha: m[3], dstSha: m[4], status: m[5], path: parts[i + 1] });
+    }
+    return entries;
+  }
+
+  private async requireTree(snapshot: Snapshot): Promise<void> {
+    const ok = await this.git(['cat-file', '-e', `${snapshot.tree}^{tree}`], { okCodes: [0, 1, 128], signal: null });
+    if (ok.exitCode !== 0) {
+      throw new SmokesError(
+        'snapshot',
+        `The snapshot "${snapshot.name}" (${snapshot.commit.slice(0, 12)}) is no longer in the repository.`,
+        `Its ref ${this.ref(snapshot.name)} may have been deleted; nothing was changed.`,
+      );
+    }
+  }
+
+  /** Blob contents by id, read in one `git cat-file --batch`. */
+  private async readBlobs(ids: string[]): Promise<Map<string, Buffer>> {
+    const unique = [...new Set(ids)];
+    const blobs = new Map<string, Buffer>();
+    if (unique.length === 0) return blobs;
+    const out = (await this.git(['cat-file', '--batch'], { input: unique.join('\n') + '\n', signal: null })).stdout;
+    let pos = 0;
+    for (const id of unique) {
+      const nl = out.indexOf(0x0a, pos);
+      const header = out.subarray(pos, nl).toString('utf8');
+      const m = /^([0-9a-f]+) blob (\d+)$/.exec(header);
+      if (!m) throw new SmokesError('snapshot', `The snapshot is missing the content of a file (${id}: ${header}).`, 'The repository may be damaged; run `git fsck`.');
+      const size = Number(m[2]);
+      blobs.set(id, Buffer.from(out.subarray(nl + 1, nl + 1 + size)));
+      pos = nl + 1 + size + 1;
+    }
+    return blobs;
+  }
+
+  /** Parent directories for a file to restore; a file or symlink in the way (not in the snapshot) goes. */
+  private async makeParentDirs(abs: string): Promise<void> {
+    const parts = dirname(abs).slice(this.workspace.length).split(sep).filter(Boolean);
+    let current = this.workspace;
+    for (const part of parts) {
+      current = join(current, part);
+      const st = await lstat(current).catch(() => null);
+      if (st?.isDirectory()) continue;
+      if (st) await unlink(current);
+      await mkdir(current);
+    }
+  }
+
+  private async pruneEmptyDirs(dir: string): Promise<void> {
+    let current = dir;
+    while (current !== this.workspace && current.startsWith(this.workspace + sep)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return;
+      }
+      current = dirname(current);
+    }
+  }
+}
+
+interface DiffEntry {
+  srcMode: string;
+  dstMode: string;
+  srcSha: string;
+  dstSha: string;
+  status: string;
+  /** Workspace-relative. */
+  path: string;
+}
+
+function slug(text: string): string {
+  const readable = text.replace(/\/+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const hash = createHash('sha1').update(text).digest('hex').slice(0, 8);
+  return readable ? `${readable}-${hash}` : hash;
+}
+
+/** Is the workspace folder itself ignored by the repository around it? Then the repository cannot hold it. */
+async function workspaceIgnored(top: string, prefix: string): Promise<boolean> {
+  if (prefix === '') return false;
+  const out = await runGit([], ['check-ignore', '-q', '--', prefix.replace(/\/$/, '')], { cwd: top, okCodes: [0, 1, 128] });
+  return out.exitCode === 0;
+}
+
+async function ensureGit(cwd: string): Promise<void> {
+  try {
+    await execa('git', ['--version'], { cwd, reject: true });
+  } catch (error) {
+    throw new SmokesError('git', 'git is not installed or not on the PATH; snapshots and rollback need it.', 'Install git, then run again.', { cause: error });
+  }
+}
+
+function gitEnv(index?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of GIT_ENV_DROP) delete env[k];
+  env.GIT_OPTIONAL_LOCKS = '0'; // `status` must not rewrite the user's index
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'Smokes Fixer';
+  env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'smokes-fixer@localhost';
+  if (index) env.GIT_INDEX_FILE = index;
+  return env;
+}
+
+async function runGit(base: string[], args: string[], call: GitCall & { cwd: string }): Promise<GitResult> {
+  const signal = call.signal ?? undefined;
+  if (signal?.aborted) throw abortReason(signal);
+  const result = await execa('git', [...GIT_CONFIG, ...base, ...args], {
+    cwd: call.cwd,
+    env: gitEnv(call.index),
+    extendEnv: false,
+    input: call.input,
+    stdin: call.input === undefined ? 'ignore' : undefined,
+    encoding: 'buffer',
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: 1024 * 1024 * 1024,
+    cancelSignal: signal,
+  });
+  if (signal?.aborted) throw abortReason(signal);
+  const stdout = Buffer.from(result.stdout as Uint8Array);
+  const stderr = Buffer.from(result.stderr as Uint8Array).toString('utf8').trim();
+  const exitCode = result.exitCode ?? -1;
+  if (!(call.okCodes ?? [0]).includes(exitCode)) {
+    throw new SmokesError(
+      'snapshot',
+      `git ${args[0]} failed${exitCode >= 0 ? ` (exit ${exitCode})` : ''} in ${call.cwd}: ${stderr || result.shortMessage || 'no output'}`,
+      'Check that the folder is readable and the repository is healthy (`git status`, `git fsck`).',
+    );
+  }
+  return { stdout, stderr, exitCode };
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new SmokesError('cancelled', 'The snapshot was cancelled.');
+}
