@@ -1,3 +1,14 @@
-// Placeholder entry, replaced by the extension.
-export function activate(): void {}
-export function deactivate(): void {}
+// Entry point: the `vscode` module is handed to the adapter, which is the only code that uses it.
+import type { ExtensionContext } from './vscodeTypes';
+import { SmokesFixerExtension, type SmokesFixerApi } from './extension';
+
+export type { SmokesFixerApi } from './extension';
+
+export function activate(context: ExtensionContext): SmokesFixerApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return new SmokesFixerExtension(require('vscode'), context).activate();
+}
+
+export function deactivate(): void {
+  // Everything the extension made is in the store pushed to context.subscriptions.
+}

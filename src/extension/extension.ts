@@ -1,0 +1,356 @@
+import { SmokesError, describeError } from '../core/errors';
+import type { Settings } from '../core/settings';
+import type { LoopEvent, LoopOutcome, PatchProducer } from '../core/types';
+import { BundleExport } from './bundleExport';
+import { signalFromToken } from './cancellation';
+import { registerCommands } from './commands';
+import { SETTINGS_SECTION } from './configSchema';
+import { onSettingsChanged, readSettings, SettingsError } from './configValue';
+import { GeneratedDocuments } from './contentProvider';
+import { SmokeTestController, type LoopTestRun } from './controller';
+import { DiffPreview } from './diffPreview';
+import { DisposableStore } from './disposables';
+import { realEngine, type Engine } from './engine';
+import { LmProducer } from './lmProducer';
+import { childEnv, interpreterFor } from './python';
+import { RepairModel } from './repairModel';
+import { RepairTreeProvider, VIEW_ID } from './repairTree';
+import { FreshnessStatusBar } from './statusBar';
+import { LoopTerminal } from './terminal';
+import type { CancellationToken, ExtensionContext, LogOutputChannel, TestRunRequest, Uri, VSCode, WorkspaceFolder } from './vscodeTypes';
+
+export const OPENAI_SECRET_KEY = 'smokesFixer.openaiApiKey';
+const EXCLUDED_KEY = 'smokesFixer.excludedSignatures';
+
+export interface RunOptions {
+  only?: string[];
+  request?: TestRunRequest;
+  token?: CancellationToken;
+}
+
+/** What `activate` returns: the live state, so tests (and other extensions) can read what the user sees. */
+export interface SmokesFixerApi {
+  readonly tests: SmokeTestController;
+  readonly repairTree: RepairTreeProvider;
+  readonly statusBar: FreshnessStatusBar;
+  readonly terminal: LoopTerminal;
+  readonly diffPreview: DiffPreview;
+  modelFor(folder: WorkspaceFolder): RepairModel | undefined;
+  lastOutcome(folder: WorkspaceFolder): LoopOutcome | undefined;
+  isRunning(folder: WorkspaceFolder): boolean;
+  run(folder: WorkspaceFolder, options?: RunOptions): Promise<LoopOutcome | undefined>;
+}
+
+/** The adapter: engine on one side, VS Code's APIs on the other. No loop rule lives here. */
+export class SmokesFixerExtension {
+  readonly store = new DisposableStore();
+  readonly log: LogOutputChannel;
+  readonly docs: GeneratedDocuments;
+  readonly tests: SmokeTestController;
+  readonly repairTree: RepairTreeProvider;
+  readonly terminal: LoopTerminal;
+  readonly statusBar: FreshnessStatusBar;
+  readonly diffPreview: DiffPreview;
+  readonly bundles: BundleExport;
+  private readonly running = new Map<string, AbortController>();
+  private readonly outcomes = new Map<string, LoopOutcome>();
+  private readonly lmProducers = new Map<string, LmProducer>();
+
+  constructor(
+    readonly vscode: VSCode,
+    readonly context: ExtensionContext,
+    readonly engine: Engine = realEngine,
+  ) {
+    this.log = this.store.add(vscode.window.createOutputChannel('Smokes Fixer', { log: true }));
+    this.docs = this.store.add(new GeneratedDocuments(vscode));
+    this.tests = this.store.add(
+      new SmokeTestController(vscode, {
+        collect: (folder, signal) => this.collect(folder, signal),
+        runFromExplorer: async (folder, only, request, token) => {
+          await this.run(folder, { only, request, token });
+        },
+      }),
+    );
+    this.repairTree = this.store.add(new RepairTreeProvider(vscode));
+    this.terminal = this.store.add(new LoopTerminal(vscode));
+    this.statusBar = this.store.add(new FreshnessStatusBar(vscode, engine, () => this.freshnessTarget()));
+    this.diffPreview = new DiffPreview(vscode, this.docs);
+    this.bundles = new BundleExport(vscode, engine);
+  }
+
+  activate(): SmokesFixerApi {
+    const { vscode, context } = this;
+    context.subscriptions.push(this.store);
+    this.store.add(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.repairTree, showCollapseAll: true }));
+    this.store.add(registerCommands(this));
+    this.store.add(
+      onSettingsChanged(vscode, () => {
+        void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
+        void this.tests.discover();
+      }),
+    );
+    this.store.add(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.tests.discover()));
+    void vscode.commands.executeCommand('setContext', 'smokesFixer.running', false);
+    void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
+    this.log.info(`Smokes Fixer activated (VS Code ${vscode.version}).`);
+    return {
+      tests: this.tests,
+      repairTree: this.repairTree,
+      statusBar: this.statusBar,
+      terminal: this.terminal,
+      diffPreview: this.diffPreview,
+      modelFor: (folder) => this.repairTree.modelFor(folder),
+      lastOutcome: (folder) => this.outcomes.get(folder.uri.toString()),
+      isRunning: (folder) => this.running.has(folder.uri.toString()),
+      run: (folder, options) => this.run(folder, options),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** The folder a command is about: from its argument, the only folder, or the person's choice. */
+  async pickFolder(arg?: unknown): Promise<WorkspaceFolder | undefined> {
+    const vscode = this.vscode;
+    if (arg instanceof vscode.Uri) return vscode.workspace.getWorkspaceFolder(arg);
+    if (arg && typeof arg === 'object' && 'uri' in arg && 'index' in arg) return arg as WorkspaceFolder;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) {
+      void vscode.window.showErrorMessage('Smokes Fixer needs an open folder: open the Python project whose smoke tests should be repaired.');
+      return undefined;
+    }
+    if (folders.length === 1) return folders[0];
+    return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder should Smokes Fixer work on?' });
+  }
+
+  /** Validated settings, or undefined after telling the person which field is wrong. */
+  settingsFor(folder: WorkspaceFolder): Settings | undefined {
+    try {
+      return readSettings(this.vscode, folder);
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      for (const line of error.errors) this.log.error(line);
+      void this.vscode.window
+        .showErrorMessage(`Smokes Fixer settings are not valid: ${error.errors.join('; ')}`, 'Open Settings')
+        .then((choice) => {
+          if (choice) void this.vscode.commands.executeCommand('workbench.action.openSettings', error.fields[0] ?? SETTINGS_SECTION);
+        });
+      return undefined;
+    }
+  }
+
+  private freshnessTarget() {
+    const folder = this.vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return undefined;
+    try {
+      return { workspace: folder.uri.fsPath, settings: readSettings(this.vscode, folder) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async python(folder: WorkspaceFolder, settings: Settings): Promise<string> {
+    return (await interpreterFor(this.vscode, folder, settings.pythonPath, this.log)) ?? (await this.engine.resolvePython(settings.pythonPath, folder.uri.fsPath));
+  }
+
+  private async collect(folder: WorkspaceFolder, signal: AbortSignal) {
+    const settings = readSettings(this.vscode, folder);
+    const python = await this.python(folder, settings);
+    const env = await this.childEnv(settings);
+    return this.engine.collectTests({ workspace: folder.uri.fsPath, python, selection: { select: settings.select, markExpr: settings.markExpr }, signal, env });
+  }
+
+  async childEnv(settings: Settings): Promise<NodeJS.ProcessEnv> {
+    const key = await this.context.secrets.get(OPENAI_SECRET_KEY);
+    return childEnv(process.env, key ? { [settings.openaiApiKeyEnv]: key } : {});
+  }
+
+  private producer(folder: WorkspaceFolder, settings: Settings, env: NodeJS.ProcessEnv): PatchProducer {
+    if (settings.producer === 'vscode-lm') {
+      const key = `${folder.uri.toString()}|${settings.lmModel}`;
+      let lm = this.lmProducers.get(key);
+      if (!lm) this.lmProducers.set(key, (lm = new LmProducer(this.vscode, settings.lmModel)));
+      return lm;
+    }
+    return this.engine.createProducer(settings, {
+      workspace: folder.uri.fsPath,
+      env,
+      manualWaiter: async (signal) => {
+        const pick = await this.vscode.window.showInformationMessage(
+          'Smokes Fixer is waiting for your edit: change the code, save, then press Done (Skip spends the attempt).',
+          'Done',
+          'Skip',
+        );
+        if (signal.aborted) return 'skip';
+        return pick === 'Done' ? 'edited' : 'skip';
+      },
+    });
+  }
+
+  excludedSignatures(folder: WorkspaceFolder): string[] {
+    const all = this.context.workspaceState.get<Record<string, string[]>>(EXCLUDED_KEY, {});
+    return all[folder.uri.toString()] ?? [];
+  }
+
+  async excludeSignature(folder: WorkspaceFolder, signature: string): Promise<void> {
+    const all = { ...this.context.workspaceState.get<Record<string, string[]>>(EXCLUDED_KEY, {}) };
+    const list = new Set(all[folder.uri.toString()] ?? []);
+    list.add(signature);
+    all[folder.uri.toString()] = [...list];
+    await this.context.workspaceState.update(EXCLUDED_KEY, all);
+    const record = this.repairTree.modelFor(folder)?.get(signature);
+    if (record) record.state = 'excluded';
+    this.repairTree.refresh();
+  }
+
+  lastOutcome(folder: WorkspaceFolder): LoopOutcome | undefined {
+    return this.outcomes.get(folder.uri.toString());
+  }
+
+  isRunningOn(folder: WorkspaceFolder): boolean {
+    return this.running.has(folder.uri.toString());
+  }
+
+  cancel(folder?: WorkspaceFolder): boolean {
+    const entries = folder ? [this.running.get(folder.uri.toString())] : [...this.running.values()];
+    let any = false;
+    for (const c of entries) {
+      if (c) {
+        c.abort();
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** One loop on one folder, shown in a progress notification whose Cancel ends it. */
+  async run(folder: WorkspaceFolder, options: RunOptions = {}): Promise<LoopOutcome | undefined> {
+    const vscode = this.vscode;
+    const key = folder.uri.toString();
+    if (this.running.has(key)) {
+      const choice = await vscode.window.showWarningMessage(`Smokes Fixer is already running on ${folder.name}.`, 'Show Terminal', 'Cancel Run');
+      if (choice === 'Show Terminal') this.terminal.show(false);
+      if (choice === 'Cancel Run') this.cancel(folder);
+      return undefined;
+    }
+    const settings = this.settingsFor(folder);
+    if (!settings) return undefined;
+
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    await vscode.commands.executeCommand('setContext', 'smokesFixer.running', true);
+    let testRun: LoopTestRun | undefined;
+    const outer = options.token ? signalFromToken(options.token) : undefined;
+    outer?.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    try {
+      const env = await this.childEnv(settings);
+      const producer = this.producer(folder, settings, env);
+      const python = await this.python(folder, settings);
+      const excluded = new Set(this.excludedSignatures(folder));
+      const model = new RepairModel(settings.retries, excluded);
+      this.repairTree.setModel(folder, model);
+      testRun = this.tests.beginRun(folder, options.request);
+      this.terminal.show(true);
+      this.terminal.line(`\x1b[1mSmokes Fixer on ${folder.name}\x1b[0m — producer ${producer.label}, python ${python}${options.only ? `, only ${options.only.join(' ')}` : ''}`);
+      const run = testRun;
+      this.log.info(`Run on ${folder.uri.fsPath} (producer ${producer.label}, python ${python}).`);
+
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Smokes Fixer: ${folder.name}`, cancellable: true },
+        async (progress, token) => {
+          const sub = token.onCancellationRequested(() => controller.abort());
+          try {
+            return await this.engine.runLoop({
+              workspace: folder.uri.fsPath,
+              settings,
+              producer,
+              python,
+              env,
+              signal: controller.signal,
+              log: this.log,
+              only: options.only,
+              excludedSignatures: [...excluded],
+              reviewPatch: settings.autoApply ? undefined : (p, signal) => this.diffPreview.review(p, signal),
+              onEvent: (event) => {
+                model.handle(event);
+                this.terminal.handle(event);
+                run.handle(event);
+                this.onEvent(event, progress);
+              },
+            });
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+      this.outcomes.set(key, outcome);
+      this.announce(folder, outcome);
+      return outcome;
+    } catch (error) {
+      this.log.error(describeError(error));
+      const message = error instanceof SmokesError ? error.readable : describeError(error);
+      void vscode.window.showErrorMessage(`Smokes Fixer: ${message}`, 'Show Log').then((c) => c && this.log.show());
+      this.terminal.line(`\x1b[31m${message}\x1b[0m`);
+      return undefined;
+    } finally {
+      testRun?.end();
+      outer?.dispose();
+      this.running.delete(key);
+      await vscode.commands.executeCommand('setContext', 'smokesFixer.running', this.running.size > 0);
+      void this.statusBar.refresh().catch(() => undefined);
+    }
+  }
+
+  private onEvent(event: LoopEvent, progress: { report(v: { message?: string }): void }): void {
+    switch (event.type) {
+      case 'freshness':
+        this.statusBar.update(event.status);
+        break;
+      case 'validation':
+        progress.report({ message: `${event.action}: ${event.lines[0] ?? ''}` });
+        break;
+      case 'attempt-started':
+        progress.report({ message: `attempt ${event.attempt} for ${event.nodeid}` });
+        break;
+      case 'command':
+        this.log.info(`$ ${event.command}`);
+        break;
+      case 'investigation':
+        this.log.info(`Investigation payload sent to ${event.server} (${event.helper}): ${JSON.stringify(event.payload)}`);
+        break;
+    }
+  }
+
+  private announce(folder: WorkspaceFolder, outcome: LoopOutcome): void {
+    const vscode = this.vscode;
+    switch (outcome.kind) {
+      case 'success':
+        this.log.info(`Success on ${folder.name}: ${outcome.loops} loop(s), ${outcome.appliedPatches.length} patch(es) kept.`);
+        void vscode.window.showInformationMessage(`Smokes Fixer: all selected smoke tests pass (${outcome.appliedPatches.length} patch(es) kept).`, 'Open Report').then((c) => {
+          if (c) void this.bundles.open(folder, 'artifacts/smoke.html');
+        });
+        break;
+      case 'escalated':
+        this.log.warn(`Escalated on ${folder.name}: ${outcome.reason} — ${outcome.detail}`);
+        void vscode.window
+          .showWarningMessage(`Smokes Fixer escalated (${outcome.reason}): ${outcome.detail}`, 'Export Bundle', 'Copy Bundle', 'Open Report')
+          .then((c) => {
+            if (c === 'Export Bundle') void vscode.commands.executeCommand('smokesFixer.exportBundle', folder.uri);
+            if (c === 'Copy Bundle') void vscode.commands.executeCommand('smokesFixer.copyBundle', folder.uri);
+            if (c === 'Open Report') void this.bundles.open(folder, 'artifacts/smoke.html');
+          });
+        break;
+      case 'cancelled':
+        this.log.info(`Cancelled on ${folder.name}.`);
+        void vscode.window.showInformationMessage('Smokes Fixer: the run was cancelled; any patch under verification was taken back.');
+        break;
+    }
+  }
+
+  /** Opens the file behind a workspace-relative path at a 1-based line. */
+  async openAt(folder: WorkspaceFolder, file: string, line: number): Promise<void> {
+    const vscode = this.vscode;
+    const uri: Uri = vscode.Uri.joinPath(folder.uri, file);
+    const position = new vscode.Position(Math.max(0, line - 1), 0);
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position) });
+  }
+}

@@ -1,0 +1,182 @@
+import type { AttemptVerdict, CrashLocation, LoopEvent, PatchSummary, PytestRun } from '../core/types';
+
+export type SignatureNodeState = 'open' | 'fixed' | 'exhausted' | 'excluded';
+
+export interface AttemptRecord {
+  attempt: number;
+  /** The pytest command this attempt worked from. */
+  command: string;
+  /** Output of the run the attempt worked from (colour removed). */
+  output: string | null;
+  patch: PatchSummary | null;
+  verdict: AttemptVerdict | null;
+  detail: string;
+  diff: string | null;
+}
+
+export interface SignatureRecord {
+  signature: string;
+  nodeid: string;
+  exceptionType: string;
+  message: string;
+  location: CrashLocation | null;
+  state: SignatureNodeState;
+  attempts: AttemptRecord[];
+}
+
+/**
+ * The repair view's model, built only from the loop's events: one record per failure signature with
+ * its attempts. Pure, so it can be checked without an editor.
+ */
+export class RepairModel {
+  private readonly records = new Map<string, SignatureRecord>();
+  private lastRun: PytestRun | null = null;
+  private activeAttempt: AttemptRecord | null = null;
+  private listeners = new Set<() => void>();
+  /** Repro commands in the order the loop ran them. */
+  readonly commands: string[] = [];
+  running = false;
+
+  constructor(
+    private maxAttempts = 3,
+    private readonly excluded: { has(signature: string): boolean } = new Set<string>(),
+  ) {}
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  get signatures(): SignatureRecord[] {
+    return [...this.records.values()];
+  }
+
+  get(signature: string): SignatureRecord | undefined {
+    return this.records.get(signature);
+  }
+
+  /** A new run starts from nothing: the tree shows that run only. */
+  reset(maxAttempts = this.maxAttempts): void {
+    this.records.clear();
+    this.lastRun = null;
+    this.activeAttempt = null;
+    this.commands.length = 0;
+    this.maxAttempts = maxAttempts;
+    this.fire();
+  }
+
+  attemptLabel(record: SignatureRecord): string {
+    return `${record.attempts.length}/${this.maxAttempts}`;
+  }
+
+  handle(event: LoopEvent): void {
+    switch (event.type) {
+      case 'checklist':
+        this.running = true;
+        break;
+      case 'command':
+        if (event.purpose === 'pytest' && !this.commands.includes(event.command)) this.commands.push(event.command);
+        return;
+      case 'run-finished':
+        this.onRun(event.run);
+        break;
+      case 'attempt-started': {
+        const record = this.ensure(event.signature, event.nodeid);
+        const attempt: AttemptRecord = {
+          attempt: event.attempt,
+          command: event.command,
+          output: this.lastRun?.output ?? null,
+          patch: null,
+          verdict: null,
+          detail: '',
+          diff: null,
+        };
+        record.attempts = record.attempts.filter((a) => a.attempt !== event.attempt).concat(attempt);
+        record.state = 'open';
+        this.activeAttempt = attempt;
+        break;
+      }
+      case 'patch-proposed': {
+        const attempt = this.find(event.signature, event.attempt);
+        if (attempt) attempt.patch = event.patch;
+        break;
+      }
+      case 'attempt-finished': {
+        const record = this.ensure(event.signature, event.nodeid);
+        const attempt = this.find(event.signature, event.attempt);
+        if (attempt) {
+          attempt.verdict = event.verdict;
+          attempt.detail = event.detail;
+          attempt.diff = event.diff ?? attempt.patch?.diff ?? null;
+        }
+        if (this.activeAttempt === attempt) this.activeAttempt = null;
+        if (record.state === 'open' && event.verdict !== 'kept' && record.attempts.length >= this.maxAttempts) record.state = 'exhausted';
+        break;
+      }
+      case 'stopped': {
+        this.running = false;
+        const outcome = event.outcome;
+        if (outcome.kind === 'success') {
+          for (const r of this.records.values()) if (r.state === 'open') r.state = 'fixed';
+        } else if (outcome.kind === 'escalated') {
+          for (const r of this.records.values()) {
+            if (r.state === 'open' && r.attempts.length >= this.maxAttempts) r.state = 'exhausted';
+          }
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    this.fire();
+  }
+
+  private onRun(run: PytestRun): void {
+    this.lastRun = run;
+    // A focused or re-run made for an attempt is the output that attempt worked from.
+    if (this.activeAttempt && !this.activeAttempt.patch && (run.label === 'attempt' || run.label === 'rerun')) {
+      this.activeAttempt.output = run.output;
+      this.activeAttempt.command = run.command;
+    }
+    const failing = new Set(run.failures.map((f) => f.signature));
+    for (const failure of run.failures) {
+      const record = this.ensure(failure.signature, failure.nodeid);
+      record.exceptionType = failure.exceptionType;
+      record.message = failure.message;
+      record.location = failure.location;
+    }
+    // A signature fixed by a kept patch disappears from the verification run of the whole selection.
+    if (run.label === 'verification' || run.label === 'final' || run.label === 'baseline') {
+      for (const r of this.records.values()) {
+        if (r.state === 'open' && !failing.has(r.signature) && r.attempts.some((a) => a.verdict === 'kept' || a.verdict === null)) {
+          if (run.tests.some((t) => t.nodeid === r.nodeid && t.outcome === 'passed')) r.state = 'fixed';
+        }
+      }
+    }
+  }
+
+  private ensure(signature: string, nodeid: string): SignatureRecord {
+    let record = this.records.get(signature);
+    if (!record) {
+      record = {
+        signature,
+        nodeid,
+        exceptionType: '',
+        message: '',
+        location: null,
+        state: this.excluded.has(signature) ? 'excluded' : 'open',
+        attempts: [],
+      };
+      this.records.set(signature, record);
+    }
+    return record;
+  }
+
+  private find(signature: string, attempt: number): AttemptRecord | undefined {
+    return this.records.get(signature)?.attempts.find((a) => a.attempt === attempt);
+  }
+
+  private fire(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}

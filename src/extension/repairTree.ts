@@ -1,0 +1,135 @@
+import type { AttemptRecord, RepairModel, SignatureRecord } from './repairModel';
+import type { Disposable, EventEmitter, TreeDataProvider, TreeItem, VSCode, WorkspaceFolder } from './vscodeTypes';
+
+export const VIEW_ID = 'smokesFixer.repairs';
+
+export type RepairNode =
+  | { kind: 'folder'; folder: WorkspaceFolder }
+  | { kind: 'signature'; folder: WorkspaceFolder; record: SignatureRecord }
+  | { kind: 'attempt'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord }
+  | { kind: 'detail'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord; detail: 'command' | 'patch' | 'verdict' };
+
+const STATE_ICON = { open: 'circle-large-outline', fixed: 'pass', exhausted: 'error', excluded: 'circle-slash' } as const;
+
+/** The repair view: one node per failure signature, its attempts beneath, each attempt's command, patch and verdict. */
+export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposable {
+  private readonly changed: EventEmitter<RepairNode | undefined>;
+  readonly onDidChangeTreeData;
+  private readonly models = new Map<string, { folder: WorkspaceFolder; model: RepairModel; sub: { dispose(): void } }>();
+
+  constructor(private readonly vscode: VSCode) {
+    this.changed = new vscode.EventEmitter<RepairNode | undefined>();
+    this.onDidChangeTreeData = this.changed.event;
+  }
+
+  setModel(folder: WorkspaceFolder, model: RepairModel): void {
+    const key = folder.uri.toString();
+    this.models.get(key)?.sub.dispose();
+    this.models.set(key, { folder, model, sub: model.onDidChange(() => this.refresh()) });
+    this.refresh();
+  }
+
+  modelFor(folder: WorkspaceFolder): RepairModel | undefined {
+    return this.models.get(folder.uri.toString())?.model;
+  }
+
+  get isEmpty(): boolean {
+    return [...this.models.values()].every((m) => m.model.signatures.length === 0);
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: RepairNode): RepairNode[] {
+    if (!node) {
+      const entries = [...this.models.values()].filter((m) => m.model.signatures.length > 0);
+      if (entries.length === 1) return this.signatureNodes(entries[0].folder, entries[0].model);
+      return entries.map((e) => ({ kind: 'folder', folder: e.folder }));
+    }
+    switch (node.kind) {
+      case 'folder': {
+        const entry = this.models.get(node.folder.uri.toString());
+        return entry ? this.signatureNodes(entry.folder, entry.model) : [];
+      }
+      case 'signature':
+        return node.record.attempts.map((attempt) => ({ kind: 'attempt', folder: node.folder, record: node.record, attempt }));
+      case 'attempt':
+        return (['command', 'patch', 'verdict'] as const)
+          .filter((d) => d !== 'patch' || node.attempt.patch || node.attempt.diff)
+          .map((detail) => ({ ...node, kind: 'detail', detail }));
+      case 'detail':
+        return [];
+    }
+  }
+
+  private signatureNodes(folder: WorkspaceFolder, model: RepairModel): RepairNode[] {
+    return model.signatures.map((record) => ({ kind: 'signature', folder, record }));
+  }
+
+  getTreeItem(node: RepairNode): TreeItem {
+    const vscode = this.vscode;
+    const { TreeItem, TreeItemCollapsibleState: Collapsible, ThemeIcon } = vscode;
+    switch (node.kind) {
+      case 'folder': {
+        const item = new TreeItem(node.folder.name, Collapsible.Expanded);
+        item.iconPath = ThemeIcon.Folder;
+        item.contextValue = 'folder';
+        return item;
+      }
+      case 'signature': {
+        const r = node.record;
+        const model = this.modelFor(node.folder);
+        const item = new TreeItem(r.nodeid, r.attempts.length > 0 ? Collapsible.Expanded : Collapsible.None);
+        item.id = `${node.folder.uri.toString()}|${r.signature}`;
+        item.description = `${model ? model.attemptLabel(r) : r.attempts.length} · ${r.state}`;
+        item.tooltip = new vscode.MarkdownString(
+          [`**${r.nodeid}**`, '', `${r.exceptionType}: ${r.message}`, '', `Signature: \`${r.signature}\``, `Attempts: ${model?.attemptLabel(r)}`, `State: ${r.state}`].join('\n'),
+        );
+        item.iconPath = new ThemeIcon(STATE_ICON[r.state]);
+        item.contextValue = `signature.${r.state}`;
+        if (r.location) item.command = { command: 'smokesFixer.openFailingLine', title: 'Open Failing Line', arguments: [node] };
+        return item;
+      }
+      case 'attempt': {
+        const a = node.attempt;
+        const item = new TreeItem(`Attempt ${a.attempt}`, Collapsible.Collapsed);
+        item.id = `${node.folder.uri.toString()}|${node.record.signature}|${a.attempt}`;
+        item.description = a.verdict ?? 'in progress';
+        item.iconPath = new ThemeIcon(a.verdict === null ? 'loading~spin' : a.verdict === 'kept' ? 'check' : 'close');
+        item.contextValue = a.patch || a.diff ? 'attempt.withPatch' : 'attempt';
+        return item;
+      }
+      case 'detail': {
+        const a = node.attempt;
+        const item = new TreeItem('', Collapsible.None);
+        if (node.detail === 'command') {
+          item.label = a.command;
+          item.description = 'command';
+          item.iconPath = new ThemeIcon('terminal');
+          item.contextValue = 'attemptCommand';
+          item.command = { command: 'smokesFixer.showAttemptOutput', title: 'Show Pytest Output', arguments: [node] };
+        } else if (node.detail === 'patch') {
+          const p = a.patch;
+          item.label = p ? `${p.fileCount} file(s), ${p.changedLines} line(s)` : 'patch';
+          item.description = p ? p.files.map((f) => f.newPath ?? f.oldPath).join(', ') : 'patch';
+          item.iconPath = new ThemeIcon('diff');
+          item.contextValue = 'attemptPatch';
+          item.command = { command: 'smokesFixer.showAttemptPatch', title: 'Show Patch', arguments: [node] };
+        } else {
+          item.label = a.verdict ?? 'waiting for the verdict';
+          item.description = a.detail;
+          item.tooltip = a.detail;
+          item.iconPath = new ThemeIcon('law');
+          item.contextValue = 'attemptVerdict';
+        }
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const m of this.models.values()) m.sub.dispose();
+    this.changed.dispose();
+  }
+}

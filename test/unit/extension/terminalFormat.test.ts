@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { formatEvent, toTerminalText } from '../../../src/extension/terminalFormat';
+import { stripAnsi } from '../../../src/core/processes';
+
+describe('terminal formatting', () => {
+  it('writes \\r\\n line endings and never a bare \\n', () => {
+    expect(toTerminalText('a\nb\r\nc')).toBe('a\r\nb\r\nc');
+    const text = formatEvent({ type: 'checklist', items: ['one', 'two', 'three'] });
+    expect(text.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(stripAnsi(text)).toBe('Plan\r\n  • one\r\n  • two\r\n  • three\r\n\r\n');
+  });
+
+  it('passes pytest output through with its colours', () => {
+    const colored = '\x1b[31mFAILED\x1b[0m x\n';
+    expect(formatEvent({ type: 'output', source: 'pytest', text: colored })).toBe('\x1b[31mFAILED\x1b[0m x\r\n');
+  });
+
+  it('shows validation lines with the decision', () => {
+    const text = stripAnsi(formatEvent({ type: 'validation', action: 'Baseline run', lines: ['1 failed.', 'Proceeding.'], decision: 'proceed' }));
+    expect(text).toBe('✓ Baseline run: 1 failed. Proceeding. → proceed\r\n');
+  });
+
+  it('shows commands and the outcome', () => {
+    expect(stripAnsi(formatEvent({ type: 'command', purpose: 'pytest', command: 'pytest -q tests/smoke', cwd: '/ws' }))).toBe('$ pytest -q tests/smoke\r\n');
+    const stopped = stripAnsi(
+      formatEvent({ type: 'stopped', outcome: { kind: 'cancelled', loops: 1, detail: 'Cancelled by the user.', bundle: null } }),
+    );
+    expect(stopped).toContain('Cancelled — Cancelled by the user.');
+    expect(formatEvent({ type: 'artifacts', paths: [] })).toMatch(/\r\n$/);
+  });
+});
