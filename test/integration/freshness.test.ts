@@ -13,19 +13,13 @@ import {
   restartAndProbe,
 } from '../../src/core/freshness';
 import { runShell } from '../../src/core/processes';
+import { GIT_ENV } from './helpers/workspace';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVICE = join(ROOT, 'test', 'fixtures', 'exec-rpc', 'exec_rpc_service.py');
 const DEMO = join(ROOT, 'examples', 'demo-workspace');
 const TIMEOUT_MS = 5000;
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.invalid',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.invalid',
-};
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();

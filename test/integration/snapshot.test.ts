@@ -4,22 +4,10 @@ import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { git } from './helpers/workspace';
 import { SnapshotStore } from '../../src/core/snapshot';
 import { SmokesError } from '../../src/core/errors';
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.invalid',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.invalid',
-  GIT_OPTIONAL_LOCKS: '0',
-};
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' });
-}
 
 // Expected file modes below are written for the common umask.
 beforeAll(() => {

@@ -6,12 +6,14 @@ import type { PatchProducer, PatchRequest, ProducerResult } from '../../../src/c
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 
-const GIT_ENV = {
+/** git with a fixed identity and no optional locks, for repositories made by tests. */
+export const GIT_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Test',
   GIT_AUTHOR_EMAIL: 'test@example.invalid',
   GIT_COMMITTER_NAME: 'Test',
   GIT_COMMITTER_EMAIL: 'test@example.invalid',
+  GIT_OPTIONAL_LOCKS: '0',
 };
 
 export function git(cwd: string, ...args: string[]): string {
