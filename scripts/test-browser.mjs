@@ -4,16 +4,21 @@
 //
 //   node scripts/test-browser.mjs [--grep <text in scenario name>]
 //
+// The workspace is a fresh copy of test/fixtures/vscode-workspace made into a git repository, with
+// workspace settings for the command producer (`tools/propose.py fix`), the diff preview on (autoApply
+// off) and the fixture's exec-rpc stand-in on a free port.
+//
 // Screenshots land in test-output/screenshots/ (a failing scenario adds failed-<name>.png); code-server's
 // log, the browser console and VS Code's logs in test-output/browser/. Same env as scripts/test-vscode.mjs.
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   root, ensureCodeServer, buildProduct, packageProduct, createProfile, installVsix,
-  startCodeServer, launchBrowser, openWorkbench, keepLogs, stopAll, onStop,
+  startCodeServer, launchBrowser, openWorkbench, keepLogs, stopAll, onStop, freePort,
 } from './lib/code-server.mjs';
 
 const { values: args } = parseArgs({ options: { grep: { type: 'string' } } });
@@ -22,6 +27,45 @@ const buildDir = path.join(srcDir, 'out');
 const outDir = path.join(root, 'test-output/browser');
 const screenshotDir = path.join(root, 'test-output/screenshots');
 const defaultScenarioTimeoutMs = 5 * 60_000;
+// README-sized screenshots.
+const viewport = { width: 1280, height: 800 };
+
+/**
+ * Makes the copy of the fixture what a person would have before the first run: a git repository of its
+ * own (the loop snapshots through git), the fixture's exec-rpc stand-in on a free port, and workspace
+ * settings for the command producer that prints the right fix, with the diff preview on (autoApply off).
+ */
+async function prepareWorkspace(workspace) {
+  const port = await freePort();
+  writeFileSync(path.join(workspace, '.exec-rpc-port'), `${port}\n`);
+  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'smokesFixer.producer': 'command',
+        'smokesFixer.producerCommand': 'python3 tools/propose.py fix',
+        'smokesFixer.autoApply': false,
+        'smokesFixer.metaUrl': `http://127.0.0.1:${port}/__meta`,
+      },
+      null,
+      2,
+    ),
+  );
+  const git = (...a) => execFileSync('git', ['-c', 'user.email=tests@example.invalid', '-c', 'user.name=tests', ...a], { cwd: workspace, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'fixture');
+  // The stand-in service runs in a session of its own (setsid), outside code-server's process tree.
+  onStop(() => {
+    try {
+      execFileSync('make', ['-s', 'exec-rpc-stop'], { cwd: workspace, stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // Never started, or already gone.
+    }
+  });
+  return { port, metaUrl: `http://127.0.0.1:${port}/__meta` };
+}
 
 async function buildScenarios() {
   const scenarioFiles = readdirSync(srcDir).filter((f) => f.endsWith('.scenario.ts')).sort();
@@ -69,11 +113,13 @@ async function main() {
   const { Workbench } = await import(pathToFileURL(path.join(buildDir, 'workbench.mjs')).href);
 
   const vsix = packageProduct(outDir);
-  const profile = createProfile();
+  // The DOM renderer keeps the terminal's text in the page, where a scenario can read it.
+  const profile = createProfile({ settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
   onStop(() => keepLogs(profile, path.join(outDir, 'logs')));
+  const service = await prepareWorkspace(profile.workspace);
   installVsix(codeServer, profile, vsix);
   const server = await startCodeServer(codeServer, profile, { logFile: path.join(outDir, 'code-server.log') });
-  const { page } = await launchBrowser({ consoleLog: path.join(outDir, 'browser-console.log') });
+  const { page } = await launchBrowser({ consoleLog: path.join(outDir, 'browser-console.log'), viewport });
   await openWorkbench(page, server);
   const wb = new Workbench(page, { screenshotDir });
   await wb.ready();
@@ -81,7 +127,7 @@ async function main() {
   const [first] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).contributes?.commands ?? [];
   if (first) await wb.waitForCommand(first.category ? `${first.category}: ${first.title}` : first.title);
 
-  const ctx = { workspace: profile.workspace, log: (m) => console.log(`      ${m}`) };
+  const ctx = { workspace: profile.workspace, metaUrl: service.metaUrl, log: (m) => console.log(`      ${m}`) };
   let failed = 0;
   const outcomes = [];
   console.log('');

@@ -281,7 +281,7 @@ export async function startCodeServer(codeServer, profile, { logFile, env = {} }
 }
 
 /** Headless Chromium (Debian's) with a console log; closed by stopAll(). */
-export async function launchBrowser({ consoleLog } = {}) {
+export async function launchBrowser({ consoleLog, viewport = { width: 1440, height: 900 } } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -293,7 +293,7 @@ export async function launchBrowser({ consoleLog } = {}) {
     handleSIGHUP: false,
   });
   onStop(() => browser.close().catch(() => {}));
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   if (consoleLog) {
     mkdirSync(path.dirname(consoleLog), { recursive: true });

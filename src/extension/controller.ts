@@ -167,8 +167,16 @@ export class SmokeTestController implements Disposable {
 
   /** Starts a TestRun that a loop's events feed; `end()` it when the loop stops. */
   beginRun(folder: WorkspaceFolder, request?: TestRunRequest): LoopTestRun {
-    const run = this.controller.createTestRun(request ?? new this.vscode.TestRunRequest(), `Smokes Fixer: ${folder.name}`, true);
-    return new LoopTestRun(this.vscode, this, folder, run);
+    const name = `Smokes Fixer: ${folder.name}`;
+    let next: TestRunRequest | undefined = request ?? new this.vscode.TestRunRequest();
+    // Runs made from one request share one result in VS Code, where a test's worst state wins; a new
+    // request per pytest run lets the latest run's states show.
+    const newRun = () => {
+      const req = next ?? new this.vscode.TestRunRequest(request?.include, request?.exclude);
+      next = undefined;
+      return this.controller.createTestRun(req, name, true);
+    };
+    return new LoopTestRun(this.vscode, this, folder, newRun);
   }
 
   record(nodeid: string, result: TestResultRecord): void {
@@ -184,21 +192,42 @@ export class SmokeTestController implements Disposable {
 /** One loop's reporting into one TestRun. */
 export class LoopTestRun {
   private ended = false;
+  private reported = false;
+  /** The TestRun the current pytest run reports into. */
+  run: TestRun;
 
   constructor(
     private readonly vscode: VSCode,
     private readonly owner: SmokeTestController,
     private readonly folder: WorkspaceFolder,
-    readonly run: TestRun,
-  ) {}
+    private readonly newRun: () => TestRun,
+  ) {
+    this.run = newRun();
+  }
+
+  /**
+   * VS Code keeps a test's worst state within one test result (failed never turns back into passed), so
+   * each pytest run after the first reports into a TestRun of its own.
+   */
+  private fresh(): void {
+    if (!this.reported) return;
+    this.run.end();
+    this.run = this.newRun();
+    this.reported = false;
+  }
 
   handle(event: LoopEvent): void {
     if (this.ended) return;
-    if (event.type === 'output' && event.source === 'pytest') this.run.appendOutput(toTerminalText(event.text));
+    if (event.type === 'output' && event.source === 'pytest') {
+      this.fresh();
+      this.run.appendOutput(toTerminalText(event.text));
+    }
     if (event.type === 'run-finished') this.report(event.run);
   }
 
   private report(run: PytestRun): void {
+    this.fresh();
+    this.reported = true;
     const failures = new Map<string, Failure>(run.failures.map((f) => [f.nodeid, f]));
     for (const test of run.tests) {
       const item = this.owner.ensureItem(this.folder, test.nodeid, undefined, test.location?.line ?? null);

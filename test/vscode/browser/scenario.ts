@@ -5,6 +5,8 @@ import type { Workbench } from './workbench';
 export interface ScenarioContext {
   /** Absolute path of the workspace folder open in VS Code (a fresh copy of the fixture). */
   workspace: string;
+  /** The workspace's `smokesFixer.metaUrl`: the fixture's exec-rpc stand-in on a free port. */
+  metaUrl: string;
   log(message: string): void;
 }
 

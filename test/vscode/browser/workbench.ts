@@ -119,6 +119,38 @@ export class Workbench {
     });
   }
 
+  /**
+   * Runs a command the way a person does: F1, types the title, Enter once the palette's highlighted row
+   * is that command.
+   */
+  async runCommandFromKeyboard(title: string, timeoutMs = this.timeoutMs): Promise<void> {
+    const input = await this.openPalette('>');
+    await input.press('End');
+    await input.pressSequentially(title, { delay: 10 });
+    const focused = this.page
+      .locator(`${PALETTE_ROW}.focused`)
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) });
+    try {
+      await focused.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      const listed = await this.paletteCommands(title);
+      await this.closePalette();
+      throw new Error(`typing "${title}" in the palette did not highlight that command (listed: ${listed.join(' | ') || 'nothing'})`);
+    }
+    await input.press('Enter');
+    await this.page.locator(PALETTE_INPUT).waitFor({ state: 'hidden', timeout: timeoutMs }).catch(() => {});
+  }
+
+  /** An editor tab whose label contains `text`. */
+  editorTab(text: string | RegExp): Locator {
+    return this.page.locator('.part.editor .tabs-container .tab').filter({ hasText: text });
+  }
+
+  /** An action button in the active editor's title bar whose label contains `label`. */
+  editorTitleAction(label: string): Locator {
+    return this.page.locator(`.part.editor .editor-actions .action-label[aria-label*="${label.replace(/"/g, '\\"')}"]`);
+  }
+
   /** A notification (toast or in the notification centre) whose text contains `text`. */
   notification(text: string | RegExp): Locator {
     return this.page.locator(NOTIFICATION).filter({ hasText: text });
@@ -166,16 +198,65 @@ export class Workbench {
     return sidebar;
   }
 
+  /** Drags the side bar's edge so it is `width` pixels wide (long tree labels then show whole). */
+  async resizeSideBar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) throw new Error('the side bar is not shown');
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+    // Off the sash, so it is not drawn highlighted in screenshots.
+    await this.page.mouse.move(box.x + width / 2, box.y + 10);
+  }
+
+  /** Opens a workspace file the way a person does: Ctrl+P (Go to File), its name, Enter. Returns its editor. */
+  async openFile(name: string, timeoutMs = this.timeoutMs): Promise<Locator> {
+    const input = await this.openPalette('');
+    await input.pressSequentially(name, { delay: 10 });
+    const row = this.page.locator(`${PALETTE_ROW}.focused`).filter({ hasText: name }).first();
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+    await input.press('Enter');
+    await this.editorTab(name).first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return this.page.locator('.part.editor .editor-instance .monaco-editor').first();
+  }
+
+  /** Expands a collapsed tree row (its twistie), as a click on the arrow does. */
+  async expandRow(row: Locator, timeoutMs = this.timeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // A tree that refreshes (new results) may redraw the row under the click: look again until it is open.
+    while ((await row.getAttribute('aria-expanded')) !== 'true') {
+      if (Date.now() > deadline) throw new Error(`the row "${(await row.innerText()).trim()}" does not expand`);
+      if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+      await this.page.waitForTimeout(250);
+    }
+  }
+
   /** A status-bar item whose text or label contains `text`. */
   statusBarItem(text: string | RegExp): Locator {
     return this.page.locator('.statusbar .statusbar-item').filter({ hasText: text });
   }
 
-  /** Saves `<screenshotDir>/<name>.png` (the whole window) and returns its path. */
-  async screenshot(name: string): Promise<string> {
+  /** The panel (terminal, output, …), opened and shown on the terminal named `name`. */
+  async showTerminal(name: string, timeoutMs = this.timeoutMs): Promise<Locator> {
+    const panel = this.page.locator('.part.panel');
+    const tab = panel.locator('.terminal-tabs-entry, .single-terminal-tab').filter({ hasText: name }).first();
+    if (!(await tab.isVisible())) await this.runCommand('Terminal: Focus Terminal', timeoutMs);
+    await tab.waitFor({ state: 'visible', timeout: timeoutMs });
+    if ((await panel.locator('.single-terminal-tab').count()) === 0) await tab.click();
+    return panel;
+  }
+
+  /**
+   * Saves `<screenshotDir>/<name>.png` and returns its path: the whole window, only `clip` (a part of the
+   * workbench such as the status bar), or only `area` (page pixels).
+   */
+  async screenshot(name: string, options: { clip?: Locator; area?: { x: number; y: number; width: number; height: number } } = {}): Promise<string> {
     fs.mkdirSync(this.options.screenshotDir, { recursive: true });
     const file = path.join(this.options.screenshotDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
-    await this.page.screenshot({ path: file });
+    if (options.clip) await options.clip.screenshot({ path: file });
+    else await this.page.screenshot({ path: file, clip: options.area });
     return file;
   }
 }
