@@ -18,7 +18,8 @@ const common = {
   logLevel: 'error',
   external: ['vscode'],
   // Same shim as the product build: ESM dependencies (execa…) read import.meta.url inside a CJS bundle.
-  define: { 'import.meta.url': 'importMetaUrl' },
+  // The repository's folder: suites start its fixtures (an MCP server...) from where they live.
+  define: { 'import.meta.url': 'importMetaUrl', SMOKES_FIXER_REPO_ROOT: JSON.stringify(root) },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 

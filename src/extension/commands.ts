@@ -3,7 +3,7 @@ import { SETTINGS_SECTION } from './configSchema';
 import { DisposableStore } from './disposables';
 import type { SmokesFixerExtension } from './extension';
 import { OPENAI_SECRET_KEY } from './extension';
-import type { RepairNode } from './repairTree';
+import { investigationDocument, type RepairNode } from './repairTree';
 import type { TestItem, Uri, WorkspaceFolder } from './vscodeTypes';
 
 /** Every command the extension contributes; item-only ones are hidden from the palette in package.json. */
@@ -75,6 +75,18 @@ export function registerCommands(ext: SmokesFixerExtension): DisposableStore {
     const diff = node.attempt.diff ?? node.attempt.patch?.diff;
     if (!diff) return void vscode.window.showInformationMessage('This attempt has no patch.');
     const uri = ext.docs.set(`/patch/${encodeURIComponent(node.record.nodeid)}/attempt-${node.attempt.attempt}.diff`, diff);
+    await vscode.window.showTextDocument(uri, { preview: true });
+    return uri;
+  });
+
+  // An investigation node: the exact payload sent to the helper and its answer, read-only.
+  register('smokesFixer.showInvestigation', async (node?: RepairNode) => {
+    if (node?.kind !== 'investigation') return;
+    const i = node.investigation;
+    const uri = ext.docs.set(
+      `/investigation/${encodeURIComponent(node.record.nodeid)}/attempt-${node.attempt.attempt}-${i.helper}.json`,
+      investigationDocument(i),
+    );
     await vscode.window.showTextDocument(uri, { preview: true });
     return uri;
   });

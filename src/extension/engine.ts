@@ -14,6 +14,7 @@ import {
   runLoop,
   serializeBundle,
 } from '../core';
+import { askMcpServer, buildInvestigationPayloads } from '../core/investigation';
 import { createProducer } from '../producers';
 
 export const realEngine = {
@@ -26,6 +27,8 @@ export const realEngine = {
   resolvePython,
   detectPytest,
   createProducer,
+  askMcpServer,
+  buildInvestigationPayloads,
   newTracker: () => new ProcessTracker(),
   bundleSchema,
   serializeBundle,

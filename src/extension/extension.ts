@@ -11,6 +11,7 @@ import { SmokeTestController, type LoopTestRun } from './controller';
 import { DiffPreview } from './diffPreview';
 import { DisposableStore } from './disposables';
 import { realEngine, type Engine } from './engine';
+import { VscodeInvestigator } from './investigator';
 import { LmProducer } from './lmProducer';
 import { childEnv, interpreterFor } from './python';
 import { RepairModel } from './repairModel';
@@ -186,6 +187,23 @@ export class SmokesFixerExtension {
     });
   }
 
+  /** Assisted investigation (loop step 7), only when the person turned it on. */
+  private investigator(folder: WorkspaceFolder, settings: Settings, python: string): VscodeInvestigator | undefined {
+    if (!settings.investigation.enabled) return undefined;
+    return new VscodeInvestigator(this.vscode, {
+      settings: settings.investigation,
+      workspace: folder.uri.fsPath,
+      python,
+      log: this.log,
+      askServer: this.engine.askMcpServer,
+      buildPayloads: this.engine.buildInvestigationPayloads,
+      showDocument: async (path, content) => {
+        const uri = this.docs.set(path, content);
+        await this.vscode.window.showTextDocument(uri, { preview: true, preserveFocus: true });
+      },
+    });
+  }
+
   excludedSignatures(folder: WorkspaceFolder): string[] {
     const all = this.context.workspaceState.get<Record<string, string[]>>(EXCLUDED_KEY, {});
     return all[folder.uri.toString()] ?? [];
@@ -270,6 +288,7 @@ export class SmokesFixerExtension {
               only: options.only,
               excludedSignatures: [...excluded],
               reviewPatch: settings.autoApply ? undefined : (p, signal) => this.diffPreview.review(p, signal),
+              investigator: this.investigator(folder, settings, python),
               onEvent: (event) => {
                 model.handle(event);
                 this.terminal.handle(event);
@@ -315,7 +334,12 @@ export class SmokesFixerExtension {
         this.log.info(`$ ${event.command}`);
         break;
       case 'investigation':
-        this.log.info(`Investigation payload sent to ${event.server} (${event.helper}): ${JSON.stringify(event.payload)}`);
+        if (event.answer === null && event.error === null) {
+          this.log.info(`Investigation payload for ${event.server} (${event.helper}): ${JSON.stringify(event.payload)}`);
+          progress.report({ message: `asking the ${event.helper} helper (${event.server})` });
+        } else {
+          this.log.info(`Investigation via ${event.server} (${event.helper}): ${event.error ?? `answered (${event.answer?.length ?? 0} characters)`}`);
+        }
         break;
     }
   }

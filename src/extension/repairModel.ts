@@ -12,6 +12,19 @@ export interface AttemptRecord {
   verdict: AttemptVerdict | null;
   detail: string;
   diff: string | null;
+  /** Assisted investigation on this attempt (attempt 3): one per helper, updated when its answer comes. */
+  investigations: InvestigationRecord[];
+}
+
+export interface InvestigationRecord {
+  helper: 'private' | 'public';
+  server: string;
+  /** What was (or is about to be) sent, exactly as the loop's event carries it. */
+  payload: unknown;
+  answer: string | null;
+  error: string | null;
+  /** Sent and waiting: neither an answer nor an error yet. */
+  pending: boolean;
 }
 
 export interface SignatureRecord {
@@ -90,10 +103,28 @@ export class RepairModel {
           verdict: null,
           detail: '',
           diff: null,
+          investigations: [],
         };
         record.attempts = record.attempts.filter((a) => a.attempt !== event.attempt).concat(attempt);
         record.state = 'open';
         this.activeAttempt = attempt;
+        break;
+      }
+      case 'investigation': {
+        // The loop investigates inside an attempt: the event belongs to the attempt under way.
+        const attempt = this.activeAttempt;
+        if (!attempt) return;
+        const record: InvestigationRecord = {
+          helper: event.helper,
+          server: event.server,
+          payload: event.payload,
+          answer: event.answer,
+          error: event.error,
+          pending: event.answer === null && event.error === null,
+        };
+        const at = attempt.investigations.findIndex((i) => i.helper === event.helper && i.server === event.server);
+        if (at >= 0) attempt.investigations[at] = record;
+        else attempt.investigations.push(record);
         break;
       }
       case 'patch-proposed': {

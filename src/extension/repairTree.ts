@@ -1,4 +1,4 @@
-import type { AttemptRecord, RepairModel, SignatureRecord } from './repairModel';
+import type { AttemptRecord, InvestigationRecord, RepairModel, SignatureRecord } from './repairModel';
 import type { Disposable, EventEmitter, TreeDataProvider, TreeItem, VSCode, WorkspaceFolder } from './vscodeTypes';
 
 export const VIEW_ID = 'smokesFixer.repairs';
@@ -7,7 +7,18 @@ export type RepairNode =
   | { kind: 'folder'; folder: WorkspaceFolder }
   | { kind: 'signature'; folder: WorkspaceFolder; record: SignatureRecord }
   | { kind: 'attempt'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord }
-  | { kind: 'detail'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord; detail: 'command' | 'patch' | 'verdict' };
+  | { kind: 'detail'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord; detail: 'command' | 'patch' | 'verdict' }
+  | { kind: 'investigation'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord; investigation: InvestigationRecord };
+
+/** The label of an investigation node: which helper, through which server or VS Code tool. */
+export function investigationLabel(i: InvestigationRecord): string {
+  return `Investigation (${i.helper}: ${i.server})`;
+}
+
+/** What an investigation node opens: the exact call sent and the answer, as one read-only JSON document. */
+export function investigationDocument(i: InvestigationRecord): string {
+  return `${JSON.stringify({ helper: i.helper, server: i.server, sent: i.payload, answer: i.answer, error: i.error }, null, 2)}\n`;
+}
 
 const STATE_ICON = { open: 'circle-large-outline', fixed: 'pass', exhausted: 'error', excluded: 'circle-slash' } as const;
 
@@ -54,11 +65,19 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
       }
       case 'signature':
         return node.record.attempts.map((attempt) => ({ kind: 'attempt', folder: node.folder, record: node.record, attempt }));
-      case 'attempt':
-        return (['command', 'patch', 'verdict'] as const)
-          .filter((d) => d !== 'patch' || node.attempt.patch || node.attempt.diff)
-          .map((detail) => ({ ...node, kind: 'detail', detail }));
+      case 'attempt': {
+        // In the order they happen: the run, the investigation (attempt 3), the patch, the verdict.
+        const base = { folder: node.folder, record: node.record, attempt: node.attempt };
+        const detail = (d: 'command' | 'patch' | 'verdict'): RepairNode => ({ ...base, kind: 'detail', detail: d });
+        return [
+          detail('command'),
+          ...node.attempt.investigations.map((investigation): RepairNode => ({ ...base, kind: 'investigation', investigation })),
+          ...(node.attempt.patch || node.attempt.diff ? [detail('patch')] : []),
+          detail('verdict'),
+        ];
+      }
       case 'detail':
+      case 'investigation':
         return [];
     }
   }
@@ -123,6 +142,17 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
           item.iconPath = new ThemeIcon('law');
           item.contextValue = 'attemptVerdict';
         }
+        return item;
+      }
+      case 'investigation': {
+        const i = node.investigation;
+        const item = new TreeItem(investigationLabel(i), Collapsible.None);
+        item.id = `${node.folder.uri.toString()}|${node.record.signature}|${node.attempt.attempt}|investigation|${i.helper}|${i.server}`;
+        item.description = i.pending ? 'sending…' : i.answer !== null ? 'answered' : (i.error ?? 'no answer');
+        item.tooltip = i.error ?? (i.answer !== null ? 'Open to read the payload sent and the answer.' : 'Open to read the payload being sent.');
+        item.iconPath = new ThemeIcon(i.pending ? 'loading~spin' : i.answer !== null ? 'search' : 'warning');
+        item.contextValue = 'attemptInvestigation';
+        item.command = { command: 'smokesFixer.showInvestigation', title: 'Show Investigation Payload', arguments: [node] };
         return item;
       }
     }

@@ -61,7 +61,7 @@ export function formatEvent(event: LoopEvent): string {
       lines.push(`${C.red}Rolled back${C.reset} (${event.reason}): ${event.files.join(', ') || 'no files'}`);
       break;
     case 'investigation':
-      lines.push(`${C.cyan}Investigation (${event.helper}, ${event.server})${C.reset}: ${event.error ? `failed: ${event.error}` : 'answered'}`);
+      lines.push(`${C.cyan}Investigation (${event.helper}, ${event.server})${C.reset}: ${investigationStatus(event)}`);
       break;
     case 'artifacts':
       lines.push(`${C.dim}Artifacts: ${event.paths.join(', ')}${C.reset}`);
@@ -73,6 +73,13 @@ export function formatEvent(event: LoopEvent): string {
       return '';
   }
   return lines.map((l) => `${l}\r\n`).join('');
+}
+
+/** Sent and waiting (neither answer nor error yet), answered, or failed / not sent. */
+function investigationStatus(e: Extract<LoopEvent, { type: 'investigation' }>): string {
+  if (e.error !== null) return `failed: ${e.error}`;
+  if (e.answer !== null) return `answered (${e.answer.length} characters)`;
+  return `sending ${JSON.stringify(e.payload ?? null).length} bytes (the payload is in the repair view and the run log)`;
 }
 
 export function outcomeLine(outcome: LoopOutcome): string {

@@ -1,6 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import type { Failure, LoopEvent, PytestRun, TestCaseResult } from '../../../src/core/types';
 import { RepairModel } from '../../../src/extension/repairModel';
+import { investigationDocument, RepairTreeProvider, type RepairNode } from '../../../src/extension/repairTree';
+import type { VSCode, WorkspaceFolder } from '../../../src/extension/vscodeTypes';
+
+/** The parts of `vscode` the tree provider builds its items from. */
+const treeVscode = {
+  EventEmitter: class {
+    event = () => ({ dispose() {} });
+    fire() {}
+    dispose() {}
+  },
+  TreeItem: class {
+    id?: string;
+    description?: string;
+    tooltip?: unknown;
+    iconPath?: unknown;
+    contextValue?: string;
+    command?: { command: string; arguments?: unknown[] };
+    constructor(
+      public label: string,
+      public collapsibleState: number,
+    ) {}
+  },
+  TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  ThemeIcon: class {
+    static Folder = 'folder';
+    constructor(readonly id: string) {}
+  },
+  MarkdownString: class {
+    constructor(readonly value: string) {}
+  },
+} as unknown as VSCode;
+const folder = { uri: { toString: () => 'file:///ws' }, name: 'ws', index: 0 } as unknown as WorkspaceFolder;
 
 const failure = (nodeid: string, sig = `${nodeid}|AssertionError|calc.py:5|boom`): Failure => ({
   nodeid,
@@ -94,5 +126,79 @@ describe('RepairModel', () => {
     expect(fired).toBe(1);
     m.handle({ type: 'command', purpose: 'pytest', command: 'pytest -q', cwd: '/ws' });
     expect(m.commands).toEqual(['pytest -q']);
+  });
+
+  it('attaches investigation events to the attempt under way, payload first, then its answer', () => {
+    const m = new RepairModel(3);
+    const f = failure(A);
+    m.handle(run('baseline', [f], []));
+    // Outside an attempt an investigation event has nowhere to go.
+    m.handle({ type: 'investigation', helper: 'public', server: 'early', payload: {}, answer: null, error: null });
+    m.handle({ type: 'attempt-started', signature: f.signature, nodeid: A, attempt: 3, command: 'pytest -vv' });
+    const payload = { text: 'What does this Python error mean?', tool: 'perplexity_ask' };
+    m.handle({ type: 'investigation', helper: 'private', server: 'node recorder.mjs', payload: { text: 'code' }, answer: null, error: null });
+    m.handle({ type: 'investigation', helper: 'public', server: 'VS Code tool perplexity_ask', payload, answer: null, error: null });
+    let [attempt] = m.get(f.signature)!.attempts;
+    expect(attempt.investigations.map((i) => [i.helper, i.pending])).toEqual([
+      ['private', true],
+      ['public', true],
+    ]);
+    m.handle({ type: 'investigation', helper: 'private', server: 'node recorder.mjs', payload: { text: 'code' }, answer: null, error: 'No answer within 60s.' });
+    m.handle({ type: 'investigation', helper: 'public', server: 'VS Code tool perplexity_ask', payload, answer: 'check the sign', error: null });
+    [attempt] = m.get(f.signature)!.attempts;
+    expect(attempt.investigations.map((i) => [i.helper, i.server, i.pending, i.answer, i.error])).toEqual([
+      ['private', 'node recorder.mjs', false, null, 'No answer within 60s.'],
+      ['public', 'VS Code tool perplexity_ask', false, 'check the sign', null],
+    ]);
+    expect(attempt.investigations[1].payload).toEqual(payload);
+  });
+});
+
+describe('RepairTreeProvider', () => {
+  function treeWith(m: RepairModel) {
+    const tree = new RepairTreeProvider(treeVscode);
+    tree.setModel(folder, m);
+    return tree;
+  }
+
+  it('shows an attempt\'s investigations between its command and its patch, each opening the payload and answer', () => {
+    const m = new RepairModel(3);
+    const f = failure(A);
+    m.handle(run('baseline', [f], []));
+    m.handle({ type: 'attempt-started', signature: f.signature, nodeid: A, attempt: 3, command: 'pytest -vv' });
+    m.handle({ type: 'investigation', helper: 'private', server: 'node recorder.mjs', payload: { text: 'code' }, answer: null, error: null });
+    m.handle({ type: 'investigation', helper: 'public', server: 'VS Code tool perplexity_ask', payload: { text: 'q' }, answer: null, error: null });
+    m.handle({ type: 'investigation', helper: 'public', server: 'VS Code tool perplexity_ask', payload: { text: 'q' }, answer: 'check the sign', error: null });
+    m.handle({ type: 'patch-proposed', signature: f.signature, attempt: 3, patch });
+    const tree = treeWith(m);
+    const [sig] = tree.getChildren();
+    const [attemptNode] = tree.getChildren(sig);
+    const children = tree.getChildren(attemptNode);
+    expect(children.map((n) => (n.kind === 'detail' ? n.detail : n.kind))).toEqual(['command', 'investigation', 'investigation', 'patch', 'verdict']);
+    const items = children.filter((n): n is Extract<RepairNode, { kind: 'investigation' }> => n.kind === 'investigation').map((n) => tree.getTreeItem(n));
+    expect(items.map((i) => [i.label, i.description])).toEqual([
+      ['Investigation (private: node recorder.mjs)', 'sending…'],
+      ['Investigation (public: VS Code tool perplexity_ask)', 'answered'],
+    ]);
+    expect(items[1].command?.command).toBe('smokesFixer.showInvestigation');
+    const node = items[1].command!.arguments![0] as Extract<RepairNode, { kind: 'investigation' }>;
+    expect(JSON.parse(investigationDocument(node.investigation))).toEqual({
+      helper: 'public',
+      server: 'VS Code tool perplexity_ask',
+      sent: { text: 'q' },
+      answer: 'check the sign',
+      error: null,
+    });
+    expect(tree.getChildren(node)).toEqual([]);
+  });
+
+  it('keeps attempts without investigation as command, patch, verdict', () => {
+    const m = new RepairModel(3);
+    const f = failure(A);
+    m.handle(run('baseline', [f], []));
+    m.handle({ type: 'attempt-started', signature: f.signature, nodeid: A, attempt: 1, command: 'pytest' });
+    const tree = treeWith(m);
+    const attemptNode = tree.getChildren(tree.getChildren()[0])[0];
+    expect(tree.getChildren(attemptNode).map((n) => (n.kind === 'detail' ? n.detail : n.kind))).toEqual(['command', 'verdict']);
   });
 });

@@ -28,4 +28,13 @@ describe('terminal formatting', () => {
     expect(stopped).toContain('Cancelled — Cancelled by the user.');
     expect(formatEvent({ type: 'artifacts', paths: [] })).toMatch(/\r\n$/);
   });
+
+  it('says "sending" before an investigation answer, "answered" only with one, and the error otherwise', () => {
+    const base = { type: 'investigation', helper: 'public', server: 'VS Code tool perplexity_ask', payload: { text: 'q' } } as const;
+    expect(stripAnsi(formatEvent({ ...base, answer: null, error: null }))).toMatch(/^Investigation \(public, VS Code tool perplexity_ask\): sending \d+ bytes/);
+    expect(stripAnsi(formatEvent({ ...base, answer: 'check the sign', error: null }))).toBe('Investigation (public, VS Code tool perplexity_ask): answered (14 characters)\r\n');
+    const declined = stripAnsi(formatEvent({ ...base, answer: null, error: 'Not sent: the payload was declined.' }));
+    expect(declined).toBe('Investigation (public, VS Code tool perplexity_ask): failed: Not sent: the payload was declined.\r\n');
+    expect(declined).not.toContain('answered');
+  });
 });

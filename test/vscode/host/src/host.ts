@@ -15,6 +15,33 @@ export const GREP_ENV = 'SMOKES_FIXER_VSCODE_GREP';
 
 const suiteDir = path.join(__dirname, 'suite');
 
+/** The language-model tool this host contributes: shaped like an MCP perplexity-ask tool as VS Code lists it. */
+export const TEST_TOOL = 'testhost_perplexity_ask';
+
+/** What the host offers the suite (the extension's exports): every input the test tool received. */
+export interface TestHostApi {
+  toolCalls: Array<{ input: unknown; at: string }>;
+  /** Why the tool could not be registered, if it could not (the suite reports it). */
+  registrationError: string | null;
+}
+
+const api: TestHostApi = { toolCalls: [], registrationError: null };
+
+function registerTestTool(context: vscode.ExtensionContext): void {
+  try {
+    const tool = vscode.lm.registerTool<unknown>(TEST_TOOL, {
+      invoke(options) {
+        api.toolCalls.push({ input: options.input, at: new Date().toISOString() });
+        const size = JSON.stringify(options.input ?? {}).length;
+        return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(`canned answer from ${TEST_TOOL}: received ${size} characters`)]);
+      },
+    });
+    context.subscriptions.push(tool);
+  } catch (err) {
+    api.registrationError = err instanceof Error ? err.message : String(err);
+  }
+}
+
 async function waitForProduct(timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -49,7 +76,8 @@ async function runAll(): Promise<SuiteResults> {
   return runSuite({ suiteDir, vscodeVersion: vscode.version, grep: process.env[GREP_ENV] || undefined });
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<TestHostApi> {
+  registerTestTool(context);
   // Without the harness' variable (started some other way), results go to the extension's global storage.
   const resultsFile = process.env[RESULTS_ENV] || path.join(context.globalStorageUri.fsPath, 'results.json');
   writeJsonAtomically(`${resultsFile}.started`, { pid: process.pid, vscodeVersion: vscode.version, at: new Date().toISOString() });
@@ -65,6 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       fatal: `the test host failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     }))
     .then((results) => writeJsonAtomically(resultsFile, results));
+  return api;
 }
 
 export function deactivate(): void {}
