@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { describeError, SmokesError } from '../core/errors';
 import type { Logger, LoopOutcome } from '../core/types';
 import { runLoop, restoreLastSnapshot } from '../core/loop';
@@ -77,8 +78,8 @@ async function runCommand(argv: string[]): Promise<number> {
         workspace,
         python: settings.pythonPath || 'python3',
         log,
-        // Headless, the payloads are shown (events and run log) before they are sent; there is no prompt.
-        confirm: settings.investigation.confirmPayloads ? async () => true : undefined,
+        // The payload has been printed (and logged) already; a terminal is asked, anything else declines.
+        confirm: (p) => askYesNo(`Send this ${p.helper} payload to ${p.server}? [y/N] `, human),
       })
     : undefined;
 
@@ -110,6 +111,21 @@ async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(payload, null, 2) + '\n');
   }
   return outcome.kind === 'success' ? EXIT.ok : EXIT.escalated;
+}
+
+/** A yes/no question on the terminal; without one (CI, pipes) the answer is no. */
+async function askYesNo(question: string, out: NodeJS.WritableStream): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    out.write(`${question}no (no terminal to ask)\n`);
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: out });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 async function restoreCommand(argv: string[]): Promise<number> {

@@ -62,7 +62,11 @@ export class EventPrinter {
         break;
       case 'investigation':
         if (event.error) this.line(`  assisted investigation (${event.helper}, ${event.server}): failed: ${event.error}`);
-        else if (event.answer === null) this.line(`  assisted investigation (${event.helper}, ${event.server}): sending ${JSON.stringify(event.payload).length} bytes (payload in the run log)`);
+        else if (event.answer === null) {
+          this.line(`  assisted investigation (${event.helper}, ${event.server}): payload to send:`);
+          const text = (event.payload as { text?: unknown } | null)?.text;
+          for (const line of String(typeof text === 'string' ? text : JSON.stringify(event.payload, null, 2)).split('\n')) this.line(`    ${line}`);
+        }
         else this.line(`  assisted investigation (${event.helper}, ${event.server}): answered`);
         break;
       case 'rollback':
