@@ -105,4 +105,18 @@ describe('smokes-fixer CLI (built bundle)', () => {
     }
     expect(cli(['frobnicate']).code).toBe(2);
   });
+
+  it('with confirmPayloads and no terminal, prints the investigation payloads and sends none', async () => {
+    const dir = await makeWorkspace('pyproj-loop');
+    made.push(dir);
+    const record = join(dir, 'mcp-calls.jsonl');
+    const server = { command: 'node', args: [join(FIXTURES, 'mcp-recorder', 'server.mjs')], env: { MCP_RECORD_FILE: record } };
+    await writeFile(join(dir, '.smokes-fixer.json'), JSON.stringify({ investigation: { enabled: true, confirmPayloads: true, timeoutSeconds: 30, privateServer: server, publicServer: server } }));
+    const r = cli(['run', '--cwd', dir, '--producer', 'command', '--producer-command', 'exit 1']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/assisted investigation \(public, .*\): payload to send:/);
+    expect(r.stdout).toMatch(/no \(no terminal to ask\)/);
+    const calls = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((c: { event?: string }) => c.event !== 'start') : [];
+    expect(calls).toEqual([]);
+  });
 });
