@@ -100,6 +100,16 @@ export default [
       throw new Error(`no "test_smoke_add … 1/3 · fixed" row in the Repairs view (shows: ${await textOf(wb, '.part.sidebar')})`);
     }
     // Beneath it the attempt with the kept verdict; opened, its command, patch and verdict.
+    // Its context menu offers the signature's actions; a fixed signature cannot be excluded.
+    await signature.click({ button: 'right' });
+    const menu = wb.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible', timeout: wb.timeoutMs });
+    const entries = await menu.locator('.action-label').allInnerTexts();
+    await wb.page.keyboard.press('Escape');
+    for (const wanted of ['Open Failing Line', 'Re-run This Test', 'Copy Repro Command']) {
+      assert.ok(entries.some((e) => e.includes(wanted)), `the signature's context menu should offer "${wanted}" (has: ${entries.join(', ')})`);
+    }
+    assert.ok(!entries.some((e) => e.includes('Exclude This Signature')), `a fixed signature should not offer "Exclude This Signature" (has: ${entries.join(', ')})`);
     const attempt = rows.filter({ hasText: 'Attempt 1' }).filter({ hasText: 'kept' }).first();
     await attempt.waitFor({ state: 'visible', timeout: wb.timeoutMs });
     await wb.expandRow(attempt);
