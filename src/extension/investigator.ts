@@ -1,6 +1,7 @@
 import { describeError } from '../core/errors';
 import {
   askMcpServer,
+  OncePerSignature,
   buildInvestigationPayloads,
   formatPayloadForTool,
   pickTool,
@@ -12,7 +13,7 @@ import {
   type ShownPayload,
   type ToolShape,
 } from '../core/investigation';
-import { throwIfAborted, type ProcessTracker } from '../core/processes';
+import { throwIfAborted, untilAborted, type ProcessTracker } from '../core/processes';
 import type { McpServerConfig, Settings } from '../core/settings';
 import type { InvestigationContext, Investigator, Logger } from '../core/types';
 import { tokenFromSignal } from './cancellation';
@@ -64,7 +65,7 @@ export interface VscodeInvestigatorOptions {
  * signature per run: a second call returns the first call's answers.
  */
 export class VscodeInvestigator implements Investigator {
-  private readonly done = new Map<string, Promise<InvestigationAnswers>>();
+  private readonly once = new OncePerSignature();
   private readonly askServer: typeof askMcpServer;
   private readonly buildPayloads: typeof buildInvestigationPayloads;
 
@@ -77,13 +78,7 @@ export class VscodeInvestigator implements Investigator {
   }
 
   investigate(ctx: InvestigationContext): Promise<InvestigationAnswers> {
-    const key = ctx.failure.signature;
-    const earlier = this.done.get(key);
-    if (earlier) return earlier;
-    const answers = this.run(ctx);
-    this.done.set(key, answers);
-    answers.catch(() => this.done.delete(key)); // a cancelled call may be asked again
-    return answers;
+    return this.once.answer(ctx, () => this.run(ctx));
   }
 
   /** The route each helper would take now (tools can appear while VS Code runs, so it is looked up per call). */
@@ -225,23 +220,4 @@ export class VscodeInvestigator implements Investigator {
     const again = await untilAborted(Promise.resolve(window.showInformationMessage(question, send, keep)), signal);
     return again === send;
   }
-}
-
-/** Rejects as soon as the signal aborts, even when the wrapped promise never settles. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

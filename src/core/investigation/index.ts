@@ -89,8 +89,23 @@ export interface McpInvestigatorOptions {
  * sent and sent only when `confirm` agrees. Failures and time-outs become null answers; a second call for
  * the same signature returns the first call's answers without asking again.
  */
-export class McpInvestigator implements Investigator {
+/** Step 7 runs once per failure signature: a second call returns the first call's answers. */
+export class OncePerSignature {
   private readonly done = new Map<string, Promise<InvestigationAnswers>>();
+
+  answer(ctx: InvestigationContext, run: () => Promise<InvestigationAnswers>): Promise<InvestigationAnswers> {
+    const key = ctx.failure.signature;
+    const earlier = this.done.get(key);
+    if (earlier) return earlier;
+    const answers = run();
+    this.done.set(key, answers);
+    answers.catch(() => this.done.delete(key)); // a cancelled call may be asked again
+    return answers;
+  }
+}
+
+export class McpInvestigator implements Investigator {
+  private readonly once = new OncePerSignature();
 
   constructor(private readonly o: McpInvestigatorOptions) {}
 
@@ -100,13 +115,7 @@ export class McpInvestigator implements Investigator {
   }
 
   investigate(ctx: InvestigationContext): Promise<InvestigationAnswers> {
-    const key = ctx.failure.signature;
-    const earlier = this.done.get(key);
-    if (earlier) return earlier;
-    const answers = this.run(ctx);
-    this.done.set(key, answers);
-    answers.catch(() => this.done.delete(key)); // a cancelled call may be asked again
-    return answers;
+    return this.once.answer(ctx, () => this.run(ctx));
   }
 
   private async run(ctx: InvestigationContext): Promise<InvestigationAnswers> {

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerConfig } from '../settings';
-import type { ProcessTracker } from '../processes';
+import { untilAborted, type ProcessTracker } from '../processes';
 import type { Logger } from '../types';
 import { describeError } from '../errors';
 
@@ -191,25 +191,6 @@ export async function askMcpServer(o: McpCallOptions): Promise<McpCallResult> {
     o.tracker?.remove(pid ?? undefined);
     if (result.error) o.log.warn(`Assisted investigation (${o.helper}) via ${serverLabel(o.server)}: ${result.error}`);
   }
-}
-
-/** Rejects as soon as the signal aborts, even when the wrapped promise never settles. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function contentText(content: unknown): string {
