@@ -5,10 +5,10 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { configureFolder, freePort, gitIn } from './support';
 import { bundleSchema } from '../../../src/core/bundle';
 import type { SmokesFixerApi } from '../../../src/extension/extension';
 
@@ -23,30 +23,15 @@ let folder: vscode.WorkspaceFolder;
 let ws: string;
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=tests@example.invalid', '-c', 'user.name=tests', ...args], { cwd: ws, encoding: 'utf8' }).trim();
+  return gitIn(ws, ...args);
 }
 
 function make(target: string): void {
   execFileSync('make', ['-s', target], { cwd: ws, stdio: 'ignore' });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function configure(values: Record<string, unknown>): Promise<void> {
-  const config = vscode.workspace.getConfiguration('smokesFixer', folder.uri);
-  for (const [key, value] of Object.entries(values)) {
-    await config.update(key, value, vscode.ConfigurationTarget.Workspace);
-  }
+function configure(values: Record<string, unknown>): Promise<void> {
+  return configureFolder(folder, values);
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
