@@ -170,7 +170,7 @@ class RepairLoop {
   private checklist(): string[] {
     return [
       `Run the baseline: ${displayCommand(baselineArgs(this.selection))} (results from JUnit XML)`,
-      'Check that the exec-rpc service is fresh before each test run; restart and probe it when stale',
+      'Check that the exec-rpc service is fresh before each test run; restart and probe it when stale (skipped where it is not configured)',
       `Track each failure by signature (node id, exception, file:line, message), at most ${this.settings.retries} attempts each`,
       `Ask ${this.o.producer.label} for a unified diff (≤ ${LIMITS.maxFiles} files, ≤ ${LIMITS.maxChangedLines} lines) and check it before it touches the tree`,
       'Verify each patch with the baseline: keep it, revert it, or roll back and escalate',
