@@ -27,6 +27,7 @@ export interface BuildRequestOptions {
 export async function buildPatchRequest(o: BuildRequestOptions): Promise<PatchRequest> {
   const { failure, run } = o;
   const codeContext = failure.location ? await codeContextAround(o.workspace, failure.location, LIMITS.contextLines) : null;
+  const relatedSources = await relatedSourcesOf(o.workspace, failure);
   return {
     schema: 'smokes-fixer/patch-request@1',
     workspace: o.workspace,
@@ -44,6 +45,7 @@ export async function buildPatchRequest(o: BuildRequestOptions): Promise<PatchRe
       output: tail(stripAnsi(run.output), MAX_REQUEST_OUTPUT),
     },
     codeContext,
+    relatedSources,
     limits: { maxFiles: LIMITS.maxFiles, maxChangedLines: LIMITS.maxChangedLines },
     allowTestEdits: o.allowTestEdits,
     previousAttempts: o.previousAttempts,
@@ -100,6 +102,72 @@ export async function codeContextAround(
     startLine: start,
     text: lines.slice(start - 1, start - 1 + count).join('\n') + '\n',
   };
+}
+
+const MAX_RELATED_FILES = 5;
+const MAX_RELATED_BYTES = 40_000;
+
+/**
+ * Whole first-party source files a producer needs to write a patch that applies: the workspace files the
+ * failure's traceback runs through (the crash file first), then the workspace modules the failing test
+ * file imports — an `assert` in a test names only the test's own line, never the code under test.
+ * Files outside the workspace (site-packages, the standard library) are never included.
+ */
+export async function relatedSourcesOf(workspace: string, failure: Failure): Promise<Array<{ file: string; text: string }>> {
+  const candidates: string[] = [];
+  if (failure.location) candidates.push(failure.location.file);
+  for (const m of (failure.longrepr ?? '').matchAll(/^(?:\s*File "([^"]+\.py)", line \d+|([^\s:][^:\n]*\.py):\d+:)/gm)) {
+    candidates.push(m[1] ?? m[2]!);
+  }
+  const testFile = failure.nodeid.split('::')[0]!;
+  candidates.push(testFile);
+  candidates.push(...(await importedModules(workspace, testFile)));
+
+  const out: Array<{ file: string; text: string }> = [];
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const candidate of candidates) {
+    if (out.length >= MAX_RELATED_FILES) break;
+    const resolved = await insideWorkspace(workspace, candidate);
+    if (!resolved) continue;
+    const rel = path.relative(await fs.realpath(workspace), resolved).split(path.sep).join('/');
+    if (seen.has(rel) || /(^|\/)(site-packages|\.venv|venv|\.tox)\//.test(rel)) continue;
+    seen.add(rel);
+    let text: string;
+    try {
+      const content = await fs.readFile(resolved);
+      if (content.includes(0) || content.length > MAX_CONTEXT_FILE_BYTES) continue;
+      text = content.toString('utf8');
+    } catch {
+      continue;
+    }
+    if (bytes + text.length > MAX_RELATED_BYTES) continue;
+    bytes += text.length;
+    out.push({ file: rel, text });
+  }
+  return out;
+}
+
+/** Workspace files of the modules a Python file imports (`import a.b`, `from a.b import c`, `from . import d`). */
+async function importedModules(workspace: string, file: string): Promise<string[]> {
+  const resolved = await insideWorkspace(workspace, file);
+  if (!resolved) return [];
+  const source = await fs.readFile(resolved, 'utf8').catch(() => '');
+  const dir = path.dirname(path.relative(workspace, resolved));
+  const found: string[] = [];
+  for (const m of source.matchAll(/^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+([\w, ()]+)|import\s+([\w.]+))/gm)) {
+    const dots = m[1] ?? '';
+    const module = (m[2] || m[4] || '').split('.').filter(Boolean);
+    const base = dots ? path.join(dir, ...Array(Math.max(0, dots.length - 1)).fill('..')) : '';
+    const names = m[3] ? m[3].replace(/[()]/g, '').split(',').map((n) => n.trim().split(/\s+/)[0]!).filter(Boolean) : [];
+    const stems = [path.join(base, ...module)];
+    for (const name of names) stems.push(path.join(base, ...module, name)); // `from pkg import module`
+    for (const stem of stems) {
+      if (!stem || stem === '.') continue;
+      found.push(`${stem}.py`, path.join(stem, '__init__.py'));
+    }
+  }
+  return found;
 }
 
 /** The absolute path of `file` when it (after symlinks) lies inside the workspace, else null. */

@@ -176,6 +176,8 @@ export interface PatchRequest {
   };
   /** Up to 40 lines of code around the crash location, numbered from startLine. */
   codeContext: { file: string; startLine: number; text: string } | null;
+  /** Whole first-party files the failure runs through or the failing test imports (at most 5, 40 kB). */
+  relatedSources: Array<{ file: string; text: string }>;
   limits: { maxFiles: number; maxChangedLines: number };
   allowTestEdits: boolean;
   previousAttempts: Array<{ attempt: number; verdict: string; detail: string; diff: string | null }>;

@@ -50,6 +50,11 @@ function userPrompt(request: PatchRequest): string {
     parts.push('', `# Code around the crash: ${c.file} (from line ${c.startLine})`, fence(numberLines(c.text, c.startLine), 'python'));
   }
 
+  for (const source of request.relatedSources ?? []) {
+    if (request.codeContext && source.file === request.codeContext.file && source.text.split('\n').length <= 40) continue;
+    parts.push('', `# Source: ${source.file}`, fence(numberLines(source.text, 1), 'python'));
+  }
+
   if (request.previousAttempts.length > 0) {
     parts.push('', '# Earlier attempts (none of them was kept)');
     for (const a of request.previousAttempts) {

@@ -85,6 +85,8 @@ describe('the repair loop against real pytest and git', () => {
     expect(producer.requests[0]!.target.nodeid).toBe('tests/smoke/test_smoke_calc.py::test_smoke_add');
     expect(producer.requests[0]!.pytest.command).toContain('pytest -q tests/smoke -k smoke --maxfail=3 -rf');
     expect(producer.requests[0]!.limits).toEqual({ maxFiles: 5, maxChangedLines: 200 });
+    // The assert names only the test's line; the code under test comes with the request too.
+    expect(producer.requests[0]!.relatedSources.map((r) => r.file)).toContain('calc/__init__.py');
     // Artifacts and a summary on success; no bundle.
     expect(existsSync(join(dir, 'artifacts', 'smoke.xml'))).toBe(true);
     expect(existsSync(join(dir, 'artifacts', 'smoke.html'))).toBe(true);

@@ -40,6 +40,7 @@ function request(overrides: Partial<PatchRequest> = {}): PatchRequest {
     },
     pytest: { command: 'pytest -q tests/smoke -k smoke --maxfail=3 -rf --tb=short', exitCode: 1, output: 'E   assert -1 == 3\n'.repeat(1000) },
     codeContext: { file: 'app/calc.py', startLine: 1, text: 'def add(a, b):\n    return a - b\n' },
+    relatedSources: [{ file: 'app/calc.py', text: 'def add(a, b):\n    return a - b\n' }],
     limits: { maxFiles: 5, maxChangedLines: 200 },
     allowTestEdits: false,
     previousAttempts: [],

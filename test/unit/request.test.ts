@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPatchRequest, codeContextAround } from '../../src/core/request';
+import { buildPatchRequest, codeContextAround, relatedSourcesOf } from '../../src/core/request';
 import { MAX_REQUEST_OUTPUT, type Failure, type PytestRun } from '../../src/core/types';
 import { buildPrompt } from '../../src/producers/prompt';
 
@@ -220,5 +220,38 @@ describe('buildPrompt', () => {
     expect(system).toMatch(/never a fix/);
     expect(user).not.toContain('Earlier attempts');
     expect(user).not.toContain('Investigation');
+  });
+});
+
+describe('relatedSourcesOf', () => {
+  it('gives the traceback\'s workspace files and the modules the failing test imports, never outside files', async () => {
+    const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-related-'));
+    try {
+      await fs.mkdir(path.join(ws, 'pkg'));
+      await fs.mkdir(path.join(ws, 'tests', 'smoke'), { recursive: true });
+      await fs.writeFile(path.join(ws, 'pkg', '__init__.py'), '');
+      await fs.writeFile(path.join(ws, 'pkg', 'calc.py'), 'def add(a, b):\n    return a - b\n');
+      await fs.writeFile(path.join(ws, 'pkg', 'util.py'), 'def twice(x):\n    return 2 * x\n');
+      await fs.writeFile(path.join(ws, 'pkg', 'unused.py'), 'X = 1\n');
+      await fs.writeFile(path.join(ws, 'tests', 'smoke', 'test_x.py'), 'import os\nfrom pkg.calc import add\nfrom pkg import util\n\ndef test_smoke_add():\n    assert add(2, 3) == 5\n');
+      await fs.symlink(path.join(outside, 'secret.py'), path.join(ws, 'pkg', 'secret.py'));
+      const failure: Failure = {
+        nodeid: 'tests/smoke/test_x.py::test_smoke_add',
+        kind: 'failed',
+        exceptionType: 'AssertionError',
+        location: { file: 'tests/smoke/test_x.py', line: 6 },
+        message: 'assert -1 == 5',
+        signature: 's',
+        longrepr: `  File "${path.join(outside, 'secret.py')}", line 1, in f\npkg/secret.py:1: in g\n`,
+      };
+      const related = await relatedSourcesOf(ws, failure);
+      expect(related.map((r) => r.file)).toEqual(['tests/smoke/test_x.py', 'pkg/calc.py', 'pkg/__init__.py', 'pkg/util.py']);
+      expect(related.find((r) => r.file === 'pkg/calc.py')?.text).toBe('def add(a, b):\n    return a - b\n');
+      const prompt = buildPrompt(await buildPatchRequest({ workspace: ws, attempt: 1, failure, run: { command: 'pytest', exitCode: 1, output: '' } as PytestRun, allowTestEdits: false, previousAttempts: [], investigation: null }));
+      expect(prompt.user).toContain('# Source: pkg/calc.py');
+      expect(prompt.user).not.toContain('TOKEN');
+    } finally {
+      await fs.rm(ws, { recursive: true, force: true });
+    }
   });
 });

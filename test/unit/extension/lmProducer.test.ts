@@ -56,6 +56,7 @@ const request: PatchRequest = {
   target: { nodeid: 't::a', exceptionType: 'AssertionError', location: { file: 'calc.py', line: 5 }, message: 'assert -1 == 5', signature: 'sig' },
   pytest: { command: 'pytest -q', exitCode: 1, output: 'FAILED t::a' },
   codeContext: null,
+  relatedSources: [],
   limits: { maxFiles: 5, maxChangedLines: 200 },
   allowTestEdits: false,
   previousAttempts: [],
