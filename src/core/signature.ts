@@ -8,6 +8,7 @@
 // `ExcType: ` prefix, whitespace collapsed, memory addresses replaced by `0x?`, at most 200 characters.
 
 import type { CrashLocation, Failure } from './types';
+import { stripAnsi } from './processes';
 import type { CollectErrorRecord, ConftestErrorRecord, CrashRecord, PluginSummary, TestRecord } from './pluginReport';
 
 export const SIGNATURE_SEPARATOR = ' | ';
@@ -101,7 +102,8 @@ function failure(
     location: loc,
     message,
     signature: makeSignature({ nodeid, exceptionType, location: loc, message }),
-    ...(longrepr ? { longrepr } : {}),
+    // pytest colours assertion diffs inside the traceback text under --color=yes; keep it plain.
+    ...(longrepr ? { longrepr: stripAnsi(longrepr) } : {}),
   };
 }
 

@@ -85,6 +85,12 @@ describe('the loop on the demo workspace and its exec-rpc service', () => {
     // Rolled back to before the first patch, the kept one included.
     expect(await treeBytes(dir, /(^|\/)(\.git|artifacts|\.smokes-fixer|__pycache__|\.pytest_cache|\.exec-rpc)(\/|$)|^requirements\.snapshot\.txt$/)).toEqual(before);
 
+    // pytest colours list diffs inside tracebacks; the report and the failures must stay plain text.
+    const html = readFileSync(join(dir, 'artifacts', 'smoke.html'), 'utf8');
+    expect(html).toContain('At index 0 diff');
+    expect(html).not.toMatch(/\u001b|#x1B|\[39;49;00m/);
+    const failures = events.flatMap((e) => (e.type === 'run-finished' ? e.run.failures : []));
+    expect(failures.some((f) => /\u001b/.test(f.longrepr ?? ''))).toBe(false);
     const bundle = bundleSchema.parse(JSON.parse(readFileSync(join(dir, 'artifacts', 'escalation.json'), 'utf8')));
     expect(bundle.last_patch_diff).toContain('page_count');
     expect(bundle.exec_rpc_freshness?.meta).toContain('"t_ms"');
