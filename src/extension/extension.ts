@@ -17,6 +17,7 @@ import { childEnv, interpreterFor } from './python';
 import { RepairModel } from './repairModel';
 import { RepairTreeProvider, VIEW_ID } from './repairTree';
 import { FreshnessStatusBar } from './statusBar';
+import { ManualPrompt, type ManualAnswer } from './manualPrompt';
 import { LoopTerminal } from './terminal';
 import type { CancellationToken, ExtensionContext, LogOutputChannel, TestRunRequest, Uri, VSCode, WorkspaceFolder } from './vscodeTypes';
 
@@ -40,6 +41,10 @@ export interface SmokesFixerApi {
   lastOutcome(folder: WorkspaceFolder): LoopOutcome | undefined;
   isRunning(folder: WorkspaceFolder): boolean;
   run(folder: WorkspaceFolder, options?: RunOptions): Promise<LoopOutcome | undefined>;
+  /** Whether a manual-producer run on `folder` waits for the person's edit (the Done/Skip prompt is up). */
+  isWaitingForEdit(folder: WorkspaceFolder): boolean;
+  /** Answers that prompt as its Done or Skip button would; false when nothing waits. */
+  answerManualPrompt(folder: WorkspaceFolder, answer: ManualAnswer): boolean;
 }
 
 /** The adapter: engine on one side, VS Code's APIs on the other. No loop rule lives here. */
@@ -53,6 +58,7 @@ export class SmokesFixerExtension {
   readonly statusBar: FreshnessStatusBar;
   readonly diffPreview: DiffPreview;
   readonly bundles: BundleExport;
+  readonly manualPrompt: ManualPrompt;
   private readonly running = new Map<string, AbortController>();
   private readonly outcomes = new Map<string, LoopOutcome>();
   private readonly lmProducers = new Map<string, LmProducer>();
@@ -77,6 +83,7 @@ export class SmokesFixerExtension {
     this.statusBar = this.store.add(new FreshnessStatusBar(vscode, engine, () => this.freshnessTarget()));
     this.diffPreview = new DiffPreview(vscode, this.docs);
     this.bundles = new BundleExport(vscode, engine);
+    this.manualPrompt = new ManualPrompt(vscode);
   }
 
   activate(): SmokesFixerApi {
@@ -104,6 +111,8 @@ export class SmokesFixerExtension {
       lastOutcome: (folder) => this.outcomes.get(folder.uri.toString()),
       isRunning: (folder) => this.running.has(folder.uri.toString()),
       run: (folder, options) => this.run(folder, options),
+      isWaitingForEdit: (folder) => this.manualPrompt.isWaiting(folder.uri.fsPath),
+      answerManualPrompt: (folder, answer) => this.manualPrompt.answer(folder.uri.fsPath, answer),
     };
   }
 
@@ -175,15 +184,7 @@ export class SmokesFixerExtension {
     return this.engine.createProducer(settings, {
       workspace: folder.uri.fsPath,
       env,
-      manualWaiter: async (signal) => {
-        const pick = await this.vscode.window.showInformationMessage(
-          'Smokes Fixer is waiting for your edit: change the code, save, then press Done (Skip spends the attempt).',
-          'Done',
-          'Skip',
-        );
-        if (signal.aborted) return 'skip';
-        return pick === 'Done' ? 'edited' : 'skip';
-      },
+      manualWaiter: (signal) => this.manualPrompt.wait(folder.uri.fsPath, signal),
     });
   }
 
