@@ -4,20 +4,16 @@
 // and a Makefile that runs a tiny exec-rpc stand-in on a free port.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { configureFolder, freePort, gitIn } from './support';
+import { gitIn } from './support';
+import { ADD, EXTENSION_ID, FIXED, MUL, BUGGY, openFixtureWorkspace, waitFor, type FixtureWorkspace } from './fixtureWorkspace';
 import { bundleSchema } from '../../../src/core/bundle';
 import type { SmokesFixerApi } from '../../../src/extension/extension';
 
-const EXTENSION_ID = 'smokes-fixer.smokes-fixer';
-const ADD = 'tests/smoke/test_calc_smoke.py::test_smoke_add';
-const MUL = 'tests/smoke/test_calc_smoke.py::test_smoke_mul';
-const BUGGY = '"""Tiny arithmetic helpers the smoke tests guard."""\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n';
-const FIXED = BUGGY.replace('return a - b', 'return a + b');
-
+let fx: FixtureWorkspace;
 let api: SmokesFixerApi;
 let folder: vscode.WorkspaceFolder;
 let ws: string;
@@ -31,61 +27,24 @@ function make(target: string): void {
 }
 
 function configure(values: Record<string, unknown>): Promise<void> {
-  return configureFolder(folder, values);
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && (value as unknown) !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return fx.configure(values);
 }
 
 function calc(): string {
-  return readFileSync(join(ws, 'calc.py'), 'utf8');
+  return fx.calc();
 }
 
 function resetTree(): void {
-  writeFileSync(join(ws, 'calc.py'), BUGGY);
-  rmSync(join(ws, 'artifacts'), { recursive: true, force: true });
+  fx.reset();
 }
 
 describe('Smokes Fixer in VS Code', function () {
   this.timeout(300_000);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<SmokesFixerApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is installed`);
-    api = await ext.activate();
-    folder = vscode.workspace.workspaceFolders![0];
-    ws = folder.uri.fsPath;
-    assert.ok(existsSync(join(ws, 'tools/propose.py')), `the fixture workspace is open (got ${ws})`);
-    // The loop keeps its snapshots in git: the copy of the fixture becomes a repository of its own.
-    let top = '';
-    try {
-      top = git('rev-parse', '--show-toplevel');
-    } catch {
-      /* not a repository yet */
-    }
-    if (top !== ws) {
-      assert.equal(top, '', `the workspace must be a copy of the fixture, not inside another repository (${top})`);
-      resetTree();
-      git('init', '-q');
-      git('add', '-A');
-      git('commit', '-q', '-m', 'fixture');
-    }
-    const port = await freePort();
-    writeFileSync(join(ws, '.exec-rpc-port'), `${port}\n`);
-    await configure({
-      metaUrl: `http://127.0.0.1:${port}/__meta`,
-      producer: 'command',
-      producerCommand: 'python3 tools/propose.py fix',
-      autoApply: true,
-      timeBudgetSeconds: 300,
-    });
+    fx = await openFixtureWorkspace();
+    ({ api, folder, ws } = fx);
+    await configure({ producer: 'command', producerCommand: 'python3 tools/propose.py fix', autoApply: true });
   });
 
   beforeEach(() => resetTree());

@@ -6,28 +6,27 @@
 // reaches attempt 3.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { configureFolder, freePort, gitIn } from './support';
+import { configureFolder, gitIn } from './support';
+import { ADD, BUGGY, openFixtureWorkspace, type FixtureWorkspace } from './fixtureWorkspace';
 import type { SmokesFixerApi } from '../../../src/extension/extension';
 import type { RepairNode } from '../../../src/extension/repairTree';
 
 /** The repository's folder, set when the suite is bundled. */
 declare const SMOKES_FIXER_REPO_ROOT: string;
 
-const EXTENSION_ID = 'smokes-fixer.smokes-fixer';
 const HOST_ID = 'smokes-fixer-tests.smokes-fixer-test-host';
 const TEST_TOOL = 'testhost_perplexity_ask';
-const ADD = 'tests/smoke/test_calc_smoke.py::test_smoke_add';
-const BUGGY = '"""Tiny arithmetic helpers the smoke tests guard."""\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n';
 
 interface TestHostApi {
   toolCalls: Array<{ input: unknown; at: string }>;
   registrationError: string | null;
 }
 
+let fx: FixtureWorkspace;
 let api: SmokesFixerApi;
 let host: TestHostApi | undefined;
 let folder: vscode.WorkspaceFolder;
@@ -62,37 +61,14 @@ describe('Assisted investigation in VS Code', function () {
   this.timeout(300_000);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<SmokesFixerApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is installed`);
-    api = await ext.activate();
+    fx = await openFixtureWorkspace();
+    ({ api, folder, ws } = fx);
     // Under @vscode/test-electron the host is not an installed extension and contributes no tool.
     host = await vscode.extensions.getExtension<TestHostApi>(HOST_ID)?.activate();
-    folder = vscode.workspace.workspaceFolders![0];
-    ws = folder.uri.fsPath;
-    assert.ok(existsSync(join(ws, 'tools/propose.py')), `the fixture workspace is open (got ${ws})`);
-    let top = '';
-    try {
-      top = git('rev-parse', '--show-toplevel');
-    } catch {
-      /* not a repository yet */
-    }
-    if (top !== ws) {
-      assert.equal(top, '', `the workspace must be a copy of the fixture, not inside another repository (${top})`);
-      writeFileSync(join(ws, 'calc.py'), BUGGY);
-      git('init', '-q');
-      git('add', '-A');
-      git('commit', '-q', '-m', 'fixture');
-    }
     records = mkdtempSync(join(tmpdir(), 'smokes-investigation-'));
-    const port = await freePort();
-    writeFileSync(join(ws, '.exec-rpc-port'), `${port}\n`);
-    await configure({ metaUrl: `http://127.0.0.1:${port}/__meta`, timeBudgetSeconds: 300 });
   });
 
-  beforeEach(() => {
-    writeFileSync(join(ws, 'calc.py'), BUGGY);
-    rmSync(join(ws, 'artifacts'), { recursive: true, force: true });
-  });
+  beforeEach(() => fx.reset());
 
   after(async () => {
     await configure({ investigation: undefined, producerCommand: undefined, producer: undefined, autoApply: undefined });
