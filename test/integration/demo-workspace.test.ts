@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/processes';
 
 /** The demo workspace and its prepared candidates behave as examples/README.md tells. */
 
@@ -22,14 +22,6 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 
 let ws: string;
 let env: NodeJS.ProcessEnv;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** The baseline command; returns the node ids that failed and passed (from the `-rA` summary). */
 function smoke(): { failed: string[]; passed: string[] } {

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoop } from '../../src/core/loop';
@@ -11,19 +10,12 @@ import { bundleSchema } from '../../src/core/bundle';
 import { CommandProducer } from '../../src/producers/command';
 import type { LoopEvent } from '../../src/core/types';
 import { git, treeBytes } from './helpers/workspace';
+import { freePort } from './helpers/processes';
 
 /** The whole engine on the demo workspace, with its real exec-rpc service on a free port. */
 
 const ROOT = join(__dirname, '..', '..');
 const PROPOSE = join(ROOT, 'examples', 'propose.mjs');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const started: Array<{ dir: string; env: NodeJS.ProcessEnv }> = [];
 afterEach(async () => {

@@ -1,6 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cp, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,12 @@ import {
 } from '../../src/core/freshness';
 import { runShell } from '../../src/core/processes';
 import { GIT_ENV } from './helpers/workspace';
+import { freePort, isAlive } from './helpers/processes';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVICE = join(ROOT, 'test', 'fixtures', 'exec-rpc', 'exec_rpc_service.py');
 const DEMO = join(ROOT, 'examples', 'demo-workspace');
 const TIMEOUT_MS = 5000;
-
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
@@ -36,15 +35,6 @@ async function gitRepo(): Promise<{ dir: string; head: string }> {
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'first');
   return { dir, head: git(dir, 'rev-parse', 'HEAD') };
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 interface Service {
@@ -364,21 +354,6 @@ describe('restartAndProbe and collectFreshnessOutputs on the demo workspace', ()
     });
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    // A zombie still answers kill 0; its /proc state says it is gone.
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' });
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 async function hasTool(tool: string): Promise<boolean> {
   const r = await runShell(`command -v ${tool}`, { cwd: ROOT, timeoutMs: 5000 });

@@ -9,6 +9,7 @@ import { CommandProducer } from '../../src/producers/command';
 import { McpInvestigator } from '../../src/core/investigation';
 import type { LoopEvent, PatchRequest } from '../../src/core/types';
 import { makeWorkspace, removeWorkspace } from './helpers/workspace';
+import { isAlive } from './helpers/processes';
 
 const RECORDER = join(__dirname, '..', 'fixtures', 'mcp-recorder');
 
@@ -103,7 +104,7 @@ describe('assisted investigation inside the repair loop', () => {
     expect(privateCalls).toHaveLength(2);
     expect(publicCalls).toHaveLength(2);
     for (const start of [...jsonLines<Call>(privateFile), ...jsonLines<Call>(publicFile)].filter((c) => c.event === 'start')) {
-      expect(alive(start.pid!)).toBe(false);
+      expect(isAlive(start.pid!)).toBe(false);
     }
 
     // Private: the error and at most 40 numbered lines around the top frame in the user's code.
@@ -151,15 +152,6 @@ describe('assisted investigation inside the repair loop', () => {
     for (const c of publicCalls) expect(runLog).toContain(JSON.stringify(c.arguments!.messages![0]!.content));
   }, 240_000);
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function silent() {
   return { trace() {}, debug() {}, info() {}, warn() {}, error() {} };

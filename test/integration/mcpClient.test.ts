@@ -8,6 +8,7 @@ import { McpInvestigator } from '../../src/core/investigation';
 import { ProcessTracker } from '../../src/core/processes';
 import { settingsSchema, type McpServerConfig } from '../../src/core/settings';
 import type { Failure, Logger, LoopEvent } from '../../src/core/types';
+import { isAlive } from './helpers/processes';
 
 const SERVER = join(__dirname, '..', 'fixtures', 'mcp-recorder', 'server.mjs');
 
@@ -48,18 +49,9 @@ function memoryLog(): Logger & { lines: string[] } {
   return { lines, trace: put('trace'), debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  return !alive(pid);
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !isAlive(pid);
 }
 
 describe('the MCP client against a real stdio server', () => {

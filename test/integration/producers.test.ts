@@ -14,6 +14,7 @@ import { CommandProducer } from '../../src/producers/command';
 import { createProducer } from '../../src/producers/index';
 import { ManualProducer, waitForEnterOrChange } from '../../src/producers/manual';
 import { OpenAIProducer } from '../../src/producers/openai';
+import { isAlive } from './helpers/processes';
 
 const DIFF = [
   'diff --git a/app/calc.py b/app/calc.py',
@@ -72,21 +73,6 @@ function context(): Recorded {
     tracker,
     controller,
   };
-}
-
-/** Alive and not a zombie waiting to be reaped. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, limitMs = 20_000): Promise<void> {

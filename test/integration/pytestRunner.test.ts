@@ -17,6 +17,7 @@ import {
   type RunPytestOptions,
 } from '../../src/core/pytestRunner';
 import type { PytestRun } from '../../src/core/types';
+import { isAlive } from './helpers/processes';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const PY = 'python3';
@@ -325,15 +326,6 @@ describe('runs that do not finish', () => {
     }
   }
 
-  function alive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   it('throws cancelled when the signal aborts mid-run, and ends pytest', async () => {
     const { ws, pidFile } = await slowWorkspace();
     const controller = new AbortController();
@@ -342,8 +334,8 @@ describe('runs that do not finish', () => {
     controller.abort();
     const e = await rejection(pending);
     expect(e.code).toBe('cancelled');
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(alive(pid)).toBe(false);
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('re-throws the abort reason when it is a SmokesError (time budget)', async () => {

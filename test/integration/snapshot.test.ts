@@ -8,7 +8,6 @@ import { git } from './helpers/workspace';
 import { SnapshotStore } from '../../src/core/snapshot';
 import { SmokesError } from '../../src/core/errors';
 
-
 // Expected file modes below are written for the common umask.
 beforeAll(() => {
   process.umask(0o022);
