@@ -4,6 +4,7 @@ import type {
   AttemptVerdict,
   Decision,
   Failure,
+  FreshnessStatus,
   Investigator,
   Logger,
   LoopEvent,
@@ -16,7 +17,6 @@ import type {
   StopReason,
 } from './types';
 import { LIMITS, silentLogger } from './types';
-import type { Settings } from './settings';
 import { SmokesError, describeError, isAbortError } from './errors';
 import { ProcessTracker, throwIfAborted } from './processes';
 import { AttemptLedger } from './ledger';
@@ -28,11 +28,11 @@ import { renderHtmlReport } from './htmlReport';
 import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch } from './patch';
 import { checkTestIntegrity } from './integrity';
 import { SnapshotStore, type Snapshot } from './snapshot';
-import { collectFreshnessOutputs, freshnessConfigured, metaPort, probeFreshness, restartAndProbe } from './freshness';
+import { collectFreshnessOutputs, freshnessConfigured, metaPort, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
 import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import { buildPatchRequest } from './request';
 import type { EscalationBundle } from './bundle';
-import { defaultSettings } from './settings';
+import { defaultSettings, type Settings } from './settings';
 
 export interface LoopOptions {
   workspace: string;
@@ -261,9 +261,8 @@ class RepairLoop {
     }
   }
 
-  /** Spec step 2 before every test run: probe /__meta; when stale, restart + probe once. */
-  private async ensureFresh(): Promise<void> {
-    if (!this.freshnessOn) return;
+  /** GET /__meta once, shown to the faces as a freshness event. */
+  private async probe(): Promise<FreshnessStatus> {
     const status = await probeFreshness({
       url: this.settings.metaUrl,
       timeoutMs: this.settings.freshnessTimeoutMs,
@@ -272,9 +271,16 @@ class RepairLoop {
       signal: this.signal,
     });
     this.emit({ type: 'freshness', status });
+    return status;
+  }
+
+  /** Spec step 2 before every test run: probe /__meta; when stale, restart + probe once. */
+  private async ensureFresh(): Promise<void> {
+    if (!this.freshnessOn) return;
+    const status = await this.probe();
     if (status.state === 'fresh') return;
     this.validate('Freshness check', [`exec-rpc is ${status.state}: ${status.reasons.join('; ')}.`, 'Restarting and probing it.'], 'proceed');
-    this.emit({ type: 'command', purpose: 'freshness', command: 'make exec-rpc-restart && make exec-rpc-probe', cwd: this.o.workspace });
+    this.emit({ type: 'command', purpose: 'freshness', command: RESTART_COMMAND, cwd: this.o.workspace });
     const restart = await restartAndProbe({
       workspace: this.o.workspace,
       // make starts the service on the port the loop probes.
@@ -287,16 +293,9 @@ class RepairLoop {
     this.runLog.write('restart', { command: restart.command, exitCode: restart.exitCode, output: restart.output });
     if (!restart.ok) {
       this.validate('Restart + probe', [`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).`, 'The service stays stale: escalating.'], 'escalate');
-      throw new Stop('retry budget', 'The exec-rpc service stays stale after `make exec-rpc-restart && make exec-rpc-probe`.');
+      throw new Stop('retry budget', `The exec-rpc service stays stale after \`${RESTART_COMMAND}\`.`);
     }
-    const after = await probeFreshness({
-      url: this.settings.metaUrl,
-      timeoutMs: this.settings.freshnessTimeoutMs,
-      workspace: this.o.workspace,
-      lastPatchAt: this.lastPatchAt,
-      signal: this.signal,
-    });
-    this.emit({ type: 'freshness', status: after });
+    const after = await this.probe();
     this.validate('Restart + probe', [`The probe reported "t_ms"; the service is now ${after.state}.`], 'proceed');
   }
 
