@@ -1,4 +1,4 @@
-import { freshnessConfigured, probeFreshness, restartAndProbe } from '../core/freshness';
+import { freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from '../core/freshness';
 import { defaultSettings } from '../core/settings';
 import { parseCommandLine, readConfigFile } from './options';
 import { HELP } from './help';
@@ -26,8 +26,8 @@ export async function runProbe(argv: string[]): Promise<number> {
   }
   let status = await probeFreshness({ url, timeoutMs: 1500, workspace, lastPatchAt: null });
   if (status.state !== 'fresh' && values.restart) {
-    process.stderr.write(`exec-rpc is ${status.state}: running make exec-rpc-restart && make exec-rpc-probe\n`);
-    const restart = await restartAndProbe({ workspace, onOutput: (t) => process.stderr.write(t) });
+    process.stderr.write(`exec-rpc is ${status.state}: running ${RESTART_COMMAND}\n`);
+    const restart = await restartAndProbe({ workspace, metaUrl: url, onOutput: (t) => process.stderr.write(t) });
     if (!restart.ok) process.stderr.write(`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).\n`);
     status = await probeFreshness({ url, timeoutMs: 1500, workspace, lastPatchAt: null });
   }

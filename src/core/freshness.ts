@@ -90,10 +90,13 @@ export async function restartAndProbe(o: {
   tracker?: ProcessTracker;
   onOutput?: (t: string) => void;
   timeoutMs?: number;
-  /** Extra environment for make (e.g. EXEC_RPC_PORT matching the meta URL). */
+  /** Environment for make (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** The meta URL that will be probed: make gets its port as EXEC_RPC_PORT, so the service starts there. */
+  metaUrl?: string;
 }): Promise<{ ok: boolean; command: string; output: string; exitCode: number | null }> {
   throwIfAborted(o.signal);
+  const env = o.metaUrl ? { ...(o.env ?? process.env), EXEC_RPC_PORT: String(metaPort(o.metaUrl)) } : o.env;
   let output = '';
   const take = (text: string) => {
     output += text;
@@ -101,7 +104,7 @@ export async function restartAndProbe(o: {
   };
   const result = await runShell(RESTART_COMMAND, {
     cwd: o.workspace,
-    env: o.env,
+    env,
     signal: o.signal,
     tracker: o.tracker,
     timeoutMs: o.timeoutMs ?? 120_000,

@@ -28,7 +28,7 @@ import { renderHtmlReport } from './htmlReport';
 import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch } from './patch';
 import { checkTestIntegrity } from './integrity';
 import { SnapshotStore, type Snapshot } from './snapshot';
-import { collectFreshnessOutputs, freshnessConfigured, metaPort, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
+import { collectFreshnessOutputs, freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
 import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import { buildPatchRequest } from './request';
 import type { EscalationBundle } from './bundle';
@@ -283,8 +283,8 @@ class RepairLoop {
     this.emit({ type: 'command', purpose: 'freshness', command: RESTART_COMMAND, cwd: this.o.workspace });
     const restart = await restartAndProbe({
       workspace: this.o.workspace,
-      // make starts the service on the port the loop probes.
-      env: { ...(this.o.env ?? process.env), EXEC_RPC_PORT: String(metaPort(this.settings.metaUrl)) },
+      env: this.o.env,
+      metaUrl: this.settings.metaUrl,
       signal: this.signal,
       tracker: this.tracker,
       onOutput: (text) => this.emit({ type: 'output', source: 'freshness', text }),

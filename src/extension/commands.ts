@@ -168,6 +168,7 @@ export function registerCommands(ext: SmokesFixerExtension): DisposableStore {
             signal: controller.signal,
             tracker,
             env,
+            metaUrl: settings.metaUrl,
             onOutput: (text: string) => ext.log.info(text.replace(/\n$/, '')),
           });
         } finally {

@@ -291,7 +291,8 @@ describe('restartAndProbe and collectFreshnessOutputs on the demo workspace', ()
     // A patch lands after the start: stale; a restart makes it fresh again with a new process.
     const patchedAt = new Date(Date.parse(String(fresh.meta?.started_at)) + 1);
     expect((await probeFreshness({ url, timeoutMs: TIMEOUT_MS, workspace: ws, lastPatchAt: patchedAt })).state).toBe('stale');
-    const second = await restartAndProbe({ workspace: ws, env, timeoutMs: 60_000 });
+    // Given the meta URL, make gets its port as EXEC_RPC_PORT: the service comes back where it is probed.
+    const second = await restartAndProbe({ workspace: ws, env: { ...process.env, EXEC_RPC_PORT: '', EXEC_RPC_NO_DOCKER: '1' }, metaUrl: url, timeoutMs: 60_000 });
     expect(second.output).toContain('"t_ms"');
     expect(second.ok).toBe(true);
     const pid2 = Number((await readFile(join(ws, '.exec-rpc', 'exec-rpc.pid'), 'utf8')).trim());
