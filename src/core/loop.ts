@@ -99,6 +99,7 @@ class RepairLoop {
   /** Set while a patch is on disk awaiting its verdict, so a cancel can take it back. */
   private pendingCheckpoint: Snapshot | null = null;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  private readonly published = new Map<string, string>();
 
   constructor(private readonly o: LoopOptions) {
     this.settings = o.settings ?? defaultSettings;
@@ -120,6 +121,16 @@ class RepairLoop {
       this.o.onEvent?.(event);
     } catch (error) {
       this.log.warn(`An event listener failed: ${describeError(error)}`);
+    }
+  }
+
+  /** Tells the faces the ledger's state of every signature whose state or attempt count changed. */
+  private publishLedger(): void {
+    for (const s of this.ledger.all()) {
+      const key = `${s.attempts}|${s.state}`;
+      if (this.published.get(s.signature) === key) continue;
+      this.published.set(s.signature, key);
+      this.emit({ type: 'signature-state', signature: s.signature, nodeid: s.nodeid, attempts: s.attempts, maxAttempts: this.ledger.maxAttempts, state: s.state });
     }
   }
 
@@ -186,6 +197,7 @@ class RepairLoop {
     this.baseline = await this.testRun('baseline', baselineArgs(this.selection));
     this.current = this.baseline;
     this.ledger.observe(this.current.failures);
+    this.publishLedger();
     this.validate(
       'Baseline run',
       [summaryLine(this.baseline), this.baseline.failures.length === 0 ? 'Nothing to repair.' : `${this.baseline.failures.length} failure signature(s) to work on.`],
@@ -206,13 +218,17 @@ class RepairLoop {
         throw new Stop('retry budget', `The loop limit (${this.settings.maxLoops}) was reached.`);
       }
       const attempt = this.ledger.begin(target.signature);
+      this.publishLedger();
       const verdict = await this.attempt(target.failure, attempt);
       if (verdict === 'kept') {
         this.ledger.settle(this.relevantFailures(this.current!));
         this.ledger.observe(this.current!.failures);
       }
+      this.publishLedger();
       if (verdict !== 'kept' || this.relevantFailures(this.current!).some((f) => f.signature === target.signature)) {
-        if (this.ledger.markUnfixed(target.signature)) {
+        const exhausted = this.ledger.markUnfixed(target.signature);
+        this.publishLedger();
+        if (exhausted) {
           // Spec stop condition: any signature reaches its attempt budget (after step 7, if it ran).
           throw new Stop('retry budget', `${target.nodeid} still fails after ${attempt} attempt(s): its signature is exhausted.`);
         }

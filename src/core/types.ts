@@ -254,6 +254,8 @@ export type LoopEvent =
   | { type: 'patch-applied'; signature: string; attempt: number; files: string[] }
   | { type: 'patch-reverted'; signature: string; attempt: number; files: string[] }
   | { type: 'attempt-finished'; signature: string; nodeid: string; attempt: number; verdict: AttemptVerdict; detail: string; diff: string | null }
+  /** The ledger's decision about a signature (after observing a run, and after each attempt): faces display it, never recompute it. */
+  | { type: 'signature-state'; signature: string; nodeid: string; attempts: number; maxAttempts: number; state: SignatureState['state'] }
   | { type: 'freshness'; status: FreshnessStatus }
   | { type: 'rollback'; reason: string; files: string[] }
   | { type: 'investigation'; helper: 'private' | 'public'; server: string; payload: unknown; answer: string | null; error: string | null }
