@@ -64,13 +64,53 @@ interface RawSuite {
   testcase?: RawCase[];
 }
 
+/**
+ * The text of a JUnit file from its bytes: a UTF-8/UTF-16 byte-order mark, else the encoding its XML
+ * declaration names (UTF-8, UTF-16, ISO-8859-1/latin-1, ASCII); bytes that are not valid in that encoding,
+ * or an encoding Node cannot decode, are a clear error rather than replacement characters in signatures.
+ */
+export function decodeJUnit(bytes: Uint8Array): string {
+  const b = bytes;
+  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return decodeStrict('utf-8', b.subarray(3));
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return decodeStrict('utf-16le', b.subarray(2));
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return decodeStrict('utf-16be', b.subarray(2));
+  // UTF-16 without a mark still starts with `<` next to a zero byte.
+  if (b.length >= 2 && b[0] === 0x3c && b[1] === 0x00) return decodeStrict('utf-16le', b);
+  if (b.length >= 2 && b[0] === 0x00 && b[1] === 0x3c) return decodeStrict('utf-16be', b);
+  const head = Buffer.from(b.subarray(0, 200)).toString('latin1');
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase() ?? 'utf-8';
+  const label = ({ 'utf8': 'utf-8', 'latin1': 'latin1', 'latin-1': 'latin1', 'iso-8859-1': 'latin1', 'iso8859-1': 'latin1', 'us-ascii': 'utf-8', 'ascii': 'utf-8' } as Record<string, string>)[declared] ?? declared;
+  // latin-1 maps every byte to one character: nothing to validate.
+  if (label === 'latin1') return Buffer.from(b).toString('latin1');
+  if (label !== 'utf-8') throw unreadable(`The JUnit XML declares the encoding "${declared}", which Smokes Fixer does not read (UTF-8, UTF-16 or ISO-8859-1).`, NOT_PYTEST);
+  return decodeStrict('utf-8', b);
+}
+
+function decodeStrict(encoding: 'utf-8' | 'utf-16le' | 'utf-16be', bytes: Uint8Array): string {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw unreadable(`The JUnit XML is not valid ${encoding.toUpperCase()} text.`, NOT_PYTEST);
+  }
+}
+
+// The prolog may only hold the declaration, comments and processing instructions before a DOCTYPE.
+const DOCTYPE = /^\uFEFF?\s*(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*)*<!DOCTYPE/i;
+
 export function parseJUnit(xml: string): JUnitReport {
   if (!xml.trim()) throw unreadable('The JUnit XML file is empty.');
+  // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
+  if (DOCTYPE.test(xml)) throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw unreadable(`The JUnit XML is malformed or cut short (line ${valid.err.line}: ${valid.err.msg}).`);
   }
-  const doc = parser.parse(xml) as { testsuites?: { testsuite?: RawSuite[] }; testsuite?: RawSuite[] };
+  let doc: { testsuites?: { testsuite?: RawSuite[] }; testsuite?: RawSuite[] };
+  try {
+    doc = parser.parse(xml) as typeof doc;
+  } catch (error) {
+    throw unreadable(`The JUnit XML could not be read: ${(error as Error).message}.`);
+  }
   const suites = doc.testsuites?.testsuite ?? doc.testsuite;
   if (!suites && !doc.testsuites) throw unreadable('The XML has no <testsuites> or <testsuite> element.');
 
@@ -113,10 +153,12 @@ function num(value: string | undefined): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-function unreadable(message: string): SmokesError {
+function unreadable(message: string, hint?: string): SmokesError {
   return new SmokesError(
     'junit-unreadable',
     message,
-    'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
+    hint ?? 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
   );
 }
+
+const NOT_PYTEST = 'This file was not written by pytest --junitxml as it is; point Smokes Fixer at the file pytest wrote.';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmokesError } from './errors';
-import { parseJUnit, type JUnitCase, type JUnitReport } from './junit';
+import { decodeJUnit, parseJUnit, type JUnitCase, type JUnitReport } from './junit';
 import {
   parsePluginRecords,
   PLUGIN_MODULE,
@@ -262,9 +262,9 @@ function summaryHint(output: string): string {
 
 /** Reads and validates the JUnit file; a missing or cut-short file names pytest's own summary instead. */
 export async function readJUnitReport(junitPath: string, output: string): Promise<JUnitReport> {
-  let xml: string;
+  let bytes: Buffer;
   try {
-    xml = await readFile(junitPath, 'utf8');
+    bytes = await readFile(junitPath);
   } catch {
     throw new SmokesError(
       'junit-unreadable',
@@ -273,7 +273,7 @@ export async function readJUnitReport(junitPath: string, output: string): Promis
     );
   }
   try {
-    return parseJUnit(xml);
+    return parseJUnit(decodeJUnit(bytes));
   } catch (error) {
     if (error instanceof SmokesError) {
       throw new SmokesError('junit-unreadable', `${error.message} (${junitPath}) ${summaryHint(output)}`, error.hint, { cause: error });
