@@ -16,6 +16,7 @@ import { collectFreshnessOutputs, isFreshnessConfigured, probeFreshness, RESTART
 import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
+import { pauseForTest } from './testHooks';
 import type { Conflict, LoopWrite } from './workingTree';
 import {
   conflictDir,
@@ -311,7 +312,7 @@ class RepairLoop {
     if (!this.repro.includes(command)) this.repro.push(command);
     this.emit({ type: 'command', purpose: 'pytest', command, cwd: this.o.workspace });
     const prepared = this.prepared!;
-    const run = await runPytest({
+    const running = runPytest({
       cwd: this.o.workspace,
       python: prepared.python,
       args,
@@ -325,6 +326,8 @@ class RepairLoop {
       html: prepared.html,
       onOutput: (text) => this.emit({ type: 'output', source: 'pytest', text }),
     });
+    await pauseForTest(`pytest:${label}`);
+    const run = await running;
     if (!prepared.html) {
       await writeFile(join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html'), renderHtmlReport(run, `Smokes Fixer — ${label} run`));
     }
@@ -408,6 +411,7 @@ class RepairLoop {
     const conflicts = [...stopConflicts, ...(await this.takeBackPendingPatch(reason))];
     const detail = stopConflicts.length === conflicts.length ? stopDetail : stopDetail + describeConflicts(conflicts.slice(stopConflicts.length));
     const bundle = await this.buildBundle(reason);
+    await pauseForTest('bundle');
     const bundlePath = await writeBundleFile(this.o.workspace, bundle);
     this.runLog.write('bundle', { bundle });
     this.validate('Stop', [`${detail}`, `Escalating with reason "${reason}"; bundle in ${bundlePath}.`], 'escalate');

@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { SmokesError } from './errors';
 import { silentLogger, type Logger, type PatchSummary } from './types';
 import { pruneEmptyDirs } from './fsPrune';
+import { pauseForTest } from './testHooks';
 import { applyPatch } from './patch';
 import { planFileUndo, writesByFile, type Conflict, type FileState, type LoopWrite, type Snapshot, type UndoResult, type WorkingTree } from './workingTree';
 
@@ -279,6 +280,7 @@ export class SnapshotStore implements WorkingTree {
     for (const [path, list] of writesByFile(writes)) {
       const plan = planFileUndo(list, await this.stateOf(path));
       if (plan.restoreTo) {
+        if (restored.length === 0) await pauseForTest('undo');
         await this.writeState(path, plan.restoreTo.state);
         restored.push(path);
       }

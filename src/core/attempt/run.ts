@@ -27,6 +27,7 @@ import { judge } from './judge';
 import { WriteJournal } from './journal';
 import { Stop } from './stop';
 import { vetAnswer } from './vet';
+import { pauseForTest } from '../testHooks';
 
 export type PatchReviewer = (
   p: { patch: PatchSummary; signature: string; attempt: number; workspace: string },
@@ -126,6 +127,7 @@ export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure,
   // Apply and verify.
   const applied = await applyPatchToTree(env, p, patch, sig, attempt);
   if (!applied.ok) return finish('not-applied', applied.detail, patch.diff);
+  await pauseForTest('applied');
   const before = p.current;
   const verification = await env.runTests('verification', baselineArgs(env.selection));
 
