@@ -1,11 +1,11 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectPytest, resolvePython } from '../core/pytestRunner';
-import { freshnessConfigured, probeFreshness } from '../core/freshness';
+import { isFreshnessConfigured, probeFreshness } from '../core/freshness';
 import { runProcess } from '../core/processes';
 import { describeError } from '../core/errors';
-import { defaultSettings } from '../core/settings';
-import { parseCommandLine, readConfigFile } from './options';
+import { defaultSettings, parseSettings, type Settings } from '../core/settings';
+import { CONFIG_FILE, parseCommandLine, readConfigFile } from './options';
 import { HELP } from './help';
 
 export interface CheckItem {
@@ -22,7 +22,10 @@ export interface CheckItem {
 export async function checkPrerequisites(workspace: string, o: { python?: string; metaUrl?: string }): Promise<CheckItem[]> {
   const items: CheckItem[] = [];
   const config = await readConfigFile(workspace).catch(() => ({}) as Record<string, unknown>);
-  const metaUrl = o.metaUrl ?? (typeof config.metaUrl === 'string' ? config.metaUrl : defaultSettings.metaUrl);
+  // Freshness is judged on validated settings, as the loop judges it; an invalid file falls back to the defaults here.
+  const parsed = parseSettings({ ...config, ...(o.metaUrl !== undefined ? { metaUrl: o.metaUrl } : {}) }, CONFIG_FILE);
+  const settings: Settings = parsed.ok ? parsed.settings : { ...defaultSettings, ...(o.metaUrl !== undefined ? { metaUrl: o.metaUrl } : {}) };
+  const metaUrl = settings.metaUrl;
 
   let python: string | null = null;
   try {
@@ -64,7 +67,7 @@ export async function checkPrerequisites(workspace: string, o: { python?: string
     fix: 'Install git: snapshots and rollback use it (also in folders that are not repositories).',
   });
 
-  const configured = await freshnessConfigured(workspace, metaUrl !== defaultSettings.metaUrl);
+  const configured = await isFreshnessConfigured(workspace, settings);
   if (!configured) {
     items.push({
       name: 'exec-rpc set-up',
@@ -81,7 +84,7 @@ export async function checkPrerequisites(workspace: string, o: { python?: string
     const probe = join(workspace, 'scripts', 'exec_rpc_probe.sh');
     const executable = await access(probe, constants.X_OK).then(() => true, () => false);
     items.push({ name: 'scripts/exec_rpc_probe.sh', ok: executable, required: true, detail: executable ? 'executable' : 'missing or not executable', fix: 'chmod +x scripts/exec_rpc_probe.sh' });
-    const status = await probeFreshness({ url: metaUrl, timeoutMs: 1500, workspace, lastPatchAt: null });
+    const status = await probeFreshness({ url: metaUrl, timeoutMs: settings.freshnessTimeoutMs, workspace, lastPatchAt: null });
     const hasFields = status.meta !== null && 'git_sha' in status.meta && 'started_at' in status.meta;
     items.push({
       name: '/__meta',

@@ -140,10 +140,11 @@ async function restoreCommand(argv: string[]): Promise<number> {
     process.stderr.write('No snapshot to restore: no loop has run in this workspace.\n');
     return EXIT.escalated;
   }
-  process.stdout.write(`Restored the tree to its state before the last loop's first patch: ${result.written.length} file(s) written, ${result.removed.length} removed.\n`);
+  process.stdout.write(`Undid the last loop's own writes: ${result.written.length} file(s) written back, ${result.removed.length} removed; files it did not write were not touched.\n`);
   for (const file of result.written) process.stdout.write(`  restored ${file}\n`);
   for (const file of result.removed) process.stdout.write(`  removed  ${file}\n`);
-  return EXIT.ok;
+  for (const c of result.conflicts) process.stdout.write(`  kept     ${c.path} (changed since the loop wrote it; the loop's version is in ${c.copy})\n`);
+  return result.conflicts.length > 0 ? EXIT.escalated : EXIT.ok;
 }
 
 if (require.main === module) {

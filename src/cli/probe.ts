@@ -1,6 +1,5 @@
-import { freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from '../core/freshness';
-import { defaultSettings } from '../core/settings';
-import { parseCommandLine, readConfigFile } from './options';
+import { isFreshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from '../core/freshness';
+import { parseCommandLine, resolveCliSettings } from './options';
 import { HELP } from './help';
 
 export async function runProbe(argv: string[]): Promise<number> {
@@ -15,21 +14,22 @@ export async function runProbe(argv: string[]): Promise<number> {
     process.stdout.write(HELP.probe);
     return 0;
   }
-  const workspace = typeof values.cwd === 'string' ? values.cwd : process.cwd();
-  const config = await readConfigFile(workspace);
-  const url = typeof values['meta-url'] === 'string' ? values['meta-url'] : typeof config.metaUrl === 'string' ? config.metaUrl : defaultSettings.metaUrl;
-  const configured = await freshnessConfigured(workspace, url !== defaultSettings.metaUrl);
+  // The same validated settings as `run`: .smokes-fixer.json, then the flag.
+  const { workspace, settings } = await resolveCliSettings({ cwd: values.cwd, 'meta-url': values['meta-url'] }, process.env);
+  const url = settings.metaUrl;
+  const timeoutMs = settings.freshnessTimeoutMs;
+  const configured = await isFreshnessConfigured(workspace, settings);
   if (!configured) {
     if (values.json) process.stdout.write(JSON.stringify({ state: 'not-configured', url }) + '\n');
     else process.stdout.write(`exec-rpc: not configured (no exec-rpc-restart/exec-rpc-probe Makefile targets, no meta URL): a plain pytest project.\n`);
     return 0;
   }
-  let status = await probeFreshness({ url, timeoutMs: 1500, workspace, lastPatchAt: null });
+  let status = await probeFreshness({ url, timeoutMs, workspace, lastPatchAt: null });
   if (status.state !== 'fresh' && values.restart) {
     process.stderr.write(`exec-rpc is ${status.state}: running ${RESTART_COMMAND}\n`);
     const restart = await restartAndProbe({ workspace, metaUrl: url, onOutput: (t) => process.stderr.write(t) });
     if (!restart.ok) process.stderr.write(`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).\n`);
-    status = await probeFreshness({ url, timeoutMs: 1500, workspace, lastPatchAt: null });
+    status = await probeFreshness({ url, timeoutMs, workspace, lastPatchAt: null });
   }
   if (values.json) {
     process.stdout.write(JSON.stringify(status, null, 2) + '\n');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeJUnit, parseJUnit } from '../core/junit';
 import { parsePluginRecords, summarizeRecords } from '../core/pluginReport';
 import { assembleRun, recordsPathFor } from '../core/pytestRunner';
-import { exceptionTypeFromMessage, makeSignature, normalizeMessage } from '../core/signature';
+import { failureFromJUnitCase } from '../core/signature';
 import type { Failure } from '../core/types';
 import { parseCommandLine, UsageError } from './options';
 import { HELP } from './help';
@@ -24,16 +24,7 @@ export async function signaturesOf(junitPath: string): Promise<Failure[]> {
   if (recordsText !== null) {
     return assembleRun(junit, summarizeRecords(parsePluginRecords(recordsText))).failures;
   }
-  return junit.cases
-    .filter((c) => c.outcome === 'failed' || c.outcome === 'error')
-    .map((c) => {
-      const nodeid = c.classname ? `${c.classname.replace(/\./g, '/')}.py::${c.name}` : c.name;
-      const exceptionType = c.type || exceptionTypeFromMessage(c.message ?? '') || '?';
-      const message = normalizeMessage(c.message ?? '', exceptionType);
-      const failure: Failure = { nodeid, kind: c.outcome === 'error' ? 'error' : 'failed', exceptionType, location: null, message, signature: '' };
-      failure.signature = makeSignature(failure);
-      return failure;
-    });
+  return junit.cases.filter((c) => c.outcome === 'failed' || c.outcome === 'error').map(failureFromJUnitCase);
 }
 
 export async function runSignatures(argv: string[]): Promise<number> {

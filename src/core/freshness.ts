@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SmokesError } from './errors';
 import { runProcess, runShell, stripAnsi, throwIfAborted, type ProcessTracker } from './processes';
 import type { FreshnessStatus, MetaInfo } from './types';
+import { defaultSettings, type Settings } from './settings';
 
 /**
  * Freshness of the exec-rpc service (loop step 2, PRODUCT.md 10): is the service that the smoke tests
@@ -75,8 +76,14 @@ export async function probeFreshness(o: {
 
 /**
  * A workspace takes part in freshness when its Makefile has both exec-rpc targets, or the user named a
- * meta URL on purpose. Otherwise it is a plain pytest project ('not-configured').
+ * meta URL on purpose (one other than the default). Otherwise it is a plain pytest project
+ * ('not-configured'). The one place this rule lives: the loop, the CLI and the extension all ask here.
  */
+export async function isFreshnessConfigured(workspace: string, settings: Settings): Promise<boolean> {
+  return freshnessConfigured(workspace, settings.metaUrl !== defaultSettings.metaUrl);
+}
+
+/** The same rule for a caller that knows only whether the meta URL was set on purpose; prefer `isFreshnessConfigured`. */
 export async function freshnessConfigured(workspace: string, explicitMetaUrl: boolean): Promise<boolean> {
   if (explicitMetaUrl) return true;
   const targets = await makeTargets(workspace);

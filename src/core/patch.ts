@@ -5,10 +5,11 @@
 // folder, in a repository and in a workspace that is a subfolder of one (no `--directory`/`--unsafe-paths`
 // juggling), it never touches the git index, and it lets us check every file before the first write.
 
-import { chmod, lstat, mkdir, readFile, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
 import { applyPatch as applyHunks, parsePatch, type StructuredPatch } from 'diff';
 import { SmokesError } from './errors';
+import { pruneEmptyDirs } from './fsPrune';
 import { LIMITS, type PatchFileChange, type PatchSummary } from './types';
 
 // ---------------------------------------------------------------------------------------------
@@ -436,7 +437,7 @@ function normalizeRel(path: string): string {
 // ---------------------------------------------------------------------------------------------
 // Apply
 
-interface PlannedWrite {
+export interface PlannedWrite {
   path: string; // workspace-relative
   content: string | null; // null: delete
   mode: number | null; // file mode to set, null: keep/default
@@ -452,7 +453,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export async function applyPatch(
   summary: PatchSummary,
   workspace: string,
-  opts: { signal?: AbortSignal; check?: boolean } = {},
+  opts: {
+    signal?: AbortSignal;
+    check?: boolean;
+    /** Called with every planned write once the whole patch is known to apply, before the first write. */
+    onPlan?: (plan: readonly PlannedWrite[]) => Promise<void>;
+  } = {},
 ): Promise<{ files: string[] }> {
   await checkPatchPaths(summary, workspace);
   const files = parseFiles(summary.diff);
@@ -531,6 +537,7 @@ export async function applyPatch(
   if (opts.check) return { files: plan.map((p) => p.path) };
 
   opts.signal?.throwIfAborted();
+  await opts.onPlan?.(plan);
   // Deletions first, so a rename onto a path a deleted directory held can land.
   for (const p of plan.filter((w) => w.content === null)) {
     const abs = join(workspace, p.path);
@@ -556,17 +563,4 @@ function applyExecBit(current: number, gitMode: number): number {
   const perms = current & 0o777;
   if (gitMode & 0o111) return perms | ((perms & 0o444) >> 2);
   return perms & ~0o111;
-}
-
-async function pruneEmptyDirs(dir: string, workspace: string): Promise<void> {
-  const stop = resolve(workspace);
-  let current = resolve(dir);
-  while (current !== stop && current.startsWith(stop + sep)) {
-    try {
-      await rmdir(current);
-    } catch {
-      return;
-    }
-    current = dirname(current);
-  }
 }

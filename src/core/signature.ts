@@ -9,6 +9,7 @@
 
 import type { CrashLocation, Failure } from './types';
 import { stripAnsi } from './processes';
+import type { JUnitCase } from './junit';
 import type { CollectErrorRecord, ConftestErrorRecord, CrashRecord, PluginSummary, TestRecord } from './pluginReport';
 
 export const SIGNATURE_SEPARATOR = ' | ';
@@ -123,6 +124,16 @@ export function failureFromCollectError(r: CollectErrorRecord): Failure {
 
 export function failureFromConftestError(r: ConftestErrorRecord): Failure {
   return failure(r.nodeid ?? 'conftest.py', 'collection-error', r, null, r.excMessage ?? '', null);
+}
+
+/**
+ * A failure read from a JUnit file alone (no plugin records beside it): JUnit carries no crash location,
+ * so the signature's location is unknown (`?`, see pytest-facts.md). Same rules as the records' failures.
+ */
+export function failureFromJUnitCase(c: JUnitCase): Failure {
+  const nodeid = c.classname ? `${c.classname.replace(/\./g, '/')}.py::${c.name}` : c.name;
+  const kind: Failure['kind'] = c.outcome === 'error' ? 'error' : 'failed';
+  return failure(nodeid, kind, { excType: c.type }, null, c.message ?? '', c.text);
 }
 
 /** Every failing thing the plugin recorded, in report order, one Failure per failing report. */

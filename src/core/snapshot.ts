@@ -9,25 +9,28 @@
 // re-hashed raw. Restore therefore writes blobs itself instead of `checkout-index`, which would smudge them.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, readFile, rename, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { SmokesError } from './errors';
-import { silentLogger, type Logger } from './types';
+import { silentLogger, type Logger, type PatchSummary } from './types';
+import { pruneEmptyDirs } from './fsPrune';
+import { pauseForTest } from './testHooks';
+import { applyPatch } from './patch';
+import { planFileUndo, writesByFile, type Conflict, type FileState, type LoopWrite, type Snapshot, type UndoResult, type WorkingTree } from './workingTree';
 
-export interface Snapshot {
-  name: string;
-  commit: string;
-  tree: string;
-  createdAt: string;
-}
+export type { Snapshot } from './workingTree';
 
 export interface LoopState {
   running: boolean;
   startSnapshot: Snapshot;
   startedAt: string;
   pid: number;
+  /** Names the run's conflict folder. */
+  runId: string;
+  /** Every file the loop's patches wrote, in order, recorded before the write (PRODUCT.md 26). */
+  writes: LoopWrite[];
 }
 
 /** Never part of a snapshot and never touched by a restore: the run's own output. */
@@ -94,7 +97,9 @@ interface GitCall {
   cwd?: string;
 }
 
-export class SnapshotStore {
+export class SnapshotStore implements WorkingTree {
+  private objectFormat: 'sha1' | 'sha256' | null = null;
+
   private constructor(
     readonly workspace: string,
     readonly mode: 'git' | 'private-git',
@@ -173,9 +178,10 @@ export class SnapshotStore {
    * symlink), deletes what was not there, removes directories that became empty. Ignored files stay.
    * Runs to the end even when the loop is cancelled: it is what cancellation relies on.
    */
-  async restore(snapshot: Snapshot): Promise<{ written: string[]; removed: string[] }> {
+  async restore(snapshot: Snapshot, paths?: string[]): Promise<{ written: string[]; removed: string[] }> {
     await this.requireTree(snapshot);
-    const changes = await this.diffEntries(snapshot, null);
+    const only = paths ? new Set(paths) : null;
+    const changes = (await this.diffEntries(snapshot, null)).filter((c) => only === null || only.has(c.path));
     const removed: string[] = [];
     const toWrite: DiffEntry[] = [];
     for (const c of changes) {
@@ -193,7 +199,7 @@ export class SnapshotStore {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
-      await this.pruneEmptyDirs(dirname(abs));
+      await pruneEmptyDirs(dirname(abs), this.workspace);
     }
 
     const blobs = await this.readBlobs(toWrite.map((c) => c.srcSha));
@@ -216,18 +222,123 @@ export class SnapshotStore {
     return { written: written.sort(), removed: removed.sort() };
   }
 
-  /** Unified diff from the snapshot to the tree as it is now, workspace-relative paths. */
-  async diffSince(snapshot: Snapshot): Promise<string> {
+  /** Unified diff from the snapshot to the tree as it is now (workspace-relative paths, no renames), and its files. */
+  async diffSince(snapshot: Snapshot): Promise<{ diff: string; files: Array<{ path: string; binary: boolean }> }> {
     await this.requireTree(snapshot);
     const current = await this.writeTree(null);
-    const out = await this.git(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', '--relative', snapshot.tree, current, '--', ...this.pathspecs()]);
-    return out.stdout.toString('utf8');
+    const range = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--relative', snapshot.tree, current, '--', ...this.pathspecs()];
+    const diff = (await this.git(['diff', ...range])).stdout.toString('utf8');
+    const numstat = (await this.git(['diff', '--numstat', '-z', ...range])).stdout.toString('utf8');
+    const files = numstat
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => {
+        const [added, removed, ...rest] = entry.split('\t');
+        return { path: rest.join('\t'), binary: added === '-' && removed === '-' };
+      });
+    return { diff, files };
   }
 
-  /** Workspace-relative paths that differ between the snapshot and the tree now. */
-  async changedFiles(snapshot: Snapshot): Promise<string[]> {
-    await this.requireTree(snapshot);
-    return (await this.diffEntries(snapshot, null)).map((e) => e.path).sort();
+  /** The tree id of the working tree now: equal ids, equal files. */
+  async fingerprint(): Promise<string> {
+    return this.writeTree(null);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The loop's own writes (PRODUCT.md 26)
+
+  async apply(patch: PatchSummary, o: { signal?: AbortSignal; beforeWrite?: (writes: LoopWrite[]) => Promise<void> } = {}): Promise<LoopWrite[]> {
+    let writes: LoopWrite[] = [];
+    await applyPatch(patch, this.workspace, {
+      signal: o.signal,
+      onPlan: async (plan) => {
+        writes = [];
+        for (const p of plan) {
+          // The bytes before go into the object store, so an undo after a crash can still write them back.
+          const before = await this.stateOf(p.path, true);
+          let after: FileState = null;
+          if (p.content !== null) {
+            const mode = p.mode !== null ? gitFileMode(p.mode) : before && before.mode !== '120000' ? before.mode : '100644';
+            after = { sha: await this.blobId(Buffer.from(p.content, 'utf8')), mode };
+          }
+          writes.push({ path: p.path, before, after });
+        }
+        await o.beforeWrite?.(writes);
+      },
+    });
+    return writes;
+  }
+
+  /**
+   * Takes back the loop's writes file by file (see `planFileUndo`): a file the loop did not write is never
+   * looked at; one someone else changed since is kept, and the state the loop wanted to restore is written
+   * to `<conflictDir>/<path>` instead (an empty file when that state is "no file").
+   */
+  async undo(writes: LoopWrite[], conflictDir: string): Promise<UndoResult> {
+    const restored: string[] = [];
+    const conflicts: Conflict[] = [];
+    for (const [path, list] of writesByFile(writes)) {
+      const plan = planFileUndo(list, await this.stateOf(path));
+      if (plan.restoreTo) {
+        if (restored.length === 0) await pauseForTest('undo');
+        await this.writeState(path, plan.restoreTo.state);
+        restored.push(path);
+      }
+      if (plan.conflict !== undefined) {
+        const copy = `${conflictDir.replace(/\/+$/, '')}/${path}`;
+        await this.writeState(copy, plan.conflict === null ? null : { sha: plan.conflict.sha, mode: plan.conflict.mode === '120000' ? '100644' : plan.conflict.mode }, true);
+        conflicts.push({ path, copy });
+      }
+    }
+    this.log.debug(`Undid the loop's writes: ${restored.length} file(s) restored, ${conflicts.length} conflict(s).`);
+    return { restored: restored.sort(), conflicts };
+  }
+
+  /** A file's state now; with `store`, its bytes are also written to the object store. */
+  async stateOf(rel: string, store = false): Promise<FileState> {
+    const abs = this.abs(rel);
+    const st = await lstat(abs).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+      throw error;
+    });
+    if (!st) return null;
+    if (st.isDirectory()) return { sha: 'directory', mode: '040000' };
+    const link = st.isSymbolicLink();
+    const data = link ? Buffer.from(await readlink(abs), 'utf8') : await readFile(abs);
+    const sha = store
+      ? (await this.git(['hash-object', '-w', '--no-filters', '--stdin'], { input: data, signal: null })).stdout.toString('utf8').trim()
+      : await this.blobId(data);
+    return { sha, mode: link ? '120000' : st.mode & 0o100 ? '100755' : '100644' };
+  }
+
+  /** Puts a recorded state on disk (null: removes the file). A conflict copy is always a plain file. */
+  private async writeState(rel: string, state: FileState, asCopy = false): Promise<void> {
+    const abs = this.abs(rel);
+    const existing = await lstat(abs).catch(() => null);
+    if (state === null) {
+      if (asCopy) {
+        await this.makeParentDirs(abs);
+        await writeFile(abs, '');
+        return;
+      }
+      if (existing && !existing.isDirectory()) await unlink(abs);
+      await pruneEmptyDirs(dirname(abs), this.workspace);
+      return;
+    }
+    const data = (await this.readBlobs([state.sha])).get(state.sha)!;
+    await this.makeParentDirs(abs);
+    if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
+    else if (existing) await unlink(abs);
+    if (state.mode === '120000' && !asCopy) await symlink(data.toString('utf8'), abs);
+    else await writeFile(abs, data, { mode: state.mode === '100755' ? 0o777 : 0o666 });
+  }
+
+  private async blobId(data: Buffer): Promise<string> {
+    if (this.objectFormat === null) {
+      const out = await this.git(['rev-parse', '--show-object-format'], { okCodes: [0, 128, 129], signal: null });
+      this.objectFormat = out.exitCode === 0 && out.stdout.toString('utf8').trim() === 'sha256' ? 'sha256' : 'sha1';
+    }
+    return createHash(this.objectFormat).update(`blob ${data.length}\0`).update(data).digest('hex');
   }
 
   /** `git status` is empty (the product's own output aside). Always false outside a repository. */
@@ -270,7 +381,7 @@ export class SnapshotStore {
   async saveLoopState(state: LoopState): Promise<void> {
     const file = join(this.stateDir, STATE_FILE);
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const body = { version: 1, workspace: this.workspace, mode: this.mode, ...state };
+    const body = { version: 2, workspace: this.workspace, mode: this.mode, ...state };
     await mkdir(this.stateDir, { recursive: true });
     await writeFile(tmp, JSON.stringify(body, null, 2) + '\n');
     await rename(tmp, file);
@@ -287,6 +398,8 @@ export class SnapshotStore {
           startSnapshot: { name: s.name, commit: s.commit, tree: s.tree, createdAt: String(s.createdAt ?? '') },
           startedAt: String(raw.startedAt ?? s.createdAt ?? ''),
           pid: Number(raw.pid ?? 0),
+          runId: typeof raw.runId === 'string' && /^[\w.-]+$/.test(raw.runId) ? raw.runId : 'unknown-run',
+          writes: Array.isArray(raw.writes) ? raw.writes.filter(isLoopWrite) : [],
         };
       }
     } catch (error) {
@@ -297,7 +410,7 @@ export class SnapshotStore {
     const commit = ref.stdout.toString('utf8').trim();
     const info = (await this.git(['show', '-s', '--format=%T%n%cI', commit])).stdout.toString('utf8').split('\n');
     const snapshot: Snapshot = { name: 'start', commit, tree: info[0], createdAt: info[1] ?? '' };
-    return { running: false, startSnapshot: snapshot, startedAt: snapshot.createdAt, pid: 0 };
+    return { running: false, startSnapshot: snapshot, startedAt: snapshot.createdAt, pid: 0, runId: 'unknown-run', writes: [] };
   }
 
   /** The ref a snapshot name is kept under. */
@@ -462,17 +575,6 @@ export class SnapshotStore {
     }
   }
 
-  private async pruneEmptyDirs(dir: string): Promise<void> {
-    let current = dir;
-    while (current !== this.workspace && current.startsWith(this.workspace + sep)) {
-      try {
-        await rmdir(current);
-      } catch {
-        return;
-      }
-      current = dirname(current);
-    }
-  }
 }
 
 interface DiffEntry {
@@ -483,6 +585,23 @@ interface DiffEntry {
   status: string;
   /** Workspace-relative. */
   path: string;
+}
+
+function gitFileMode(mode: number): string {
+  return mode & 0o100 ? '100755' : '100644';
+}
+
+function isFileState(v: unknown): v is FileState {
+  if (v === null) return true;
+  const o = v as { sha?: unknown; mode?: unknown };
+  return typeof o === 'object' && typeof o.sha === 'string' && typeof o.mode === 'string';
+}
+
+function isLoopWrite(v: unknown): v is LoopWrite {
+  const o = v as Partial<LoopWrite> | null;
+  return (
+    typeof o === 'object' && o !== null && typeof o.path === 'string' && !o.path.startsWith('/') && !o.path.split('/').includes('..') && isFileState(o.before) && isFileState(o.after)
+  );
 }
 
 function slug(text: string): string {

@@ -199,6 +199,8 @@ export interface ProducerContext {
   signal: AbortSignal;
   log: Logger;
   tracker: import('./processes').ProcessTracker;
+  /** The workspace's files, through the engine's one working-tree interface (absent outside a loop). */
+  tree?: import('./workingTree').WorkingTree;
   /** Streams text the user should see while the producer works (e.g. a command's stderr). */
   onOutput?: (text: string) => void;
 }
@@ -257,7 +259,8 @@ export type LoopEvent =
   /** The ledger's decision about a signature (after observing a run, and after each attempt): faces display it, never recompute it. */
   | { type: 'signature-state'; signature: string; nodeid: string; attempts: number; maxAttempts: number; state: SignatureState['state'] }
   | { type: 'freshness'; status: FreshnessStatus }
-  | { type: 'rollback'; reason: string; files: string[] }
+  /** Files the loop wrote, put back; `conflicts`: files someone else changed meanwhile, kept, with the loop's intended content saved at `copy`. */
+  | { type: 'rollback'; reason: string; files: string[]; conflicts: Array<{ path: string; copy: string }> }
   | { type: 'investigation'; helper: 'private' | 'public'; server: string; payload: unknown; answer: string | null; error: string | null }
   | { type: 'artifacts'; paths: string[] }
   | { type: 'stopped'; outcome: LoopOutcome };
@@ -272,8 +275,8 @@ export interface SignatureState {
 
 export type LoopOutcome =
   | { kind: 'success'; loops: number; fixed: SignatureState[]; appliedPatches: string[]; summary: SuccessSummary }
-  | { kind: 'escalated'; reason: StopReason; detail: string; loops: number; bundle: import('./bundle').EscalationBundle; bundlePath: string }
-  | { kind: 'cancelled'; loops: number; detail: string; bundle: import('./bundle').EscalationBundle | null };
+  | { kind: 'escalated'; reason: StopReason; detail: string; loops: number; bundle: import('./bundle').EscalationBundle; bundlePath: string; conflicts: Array<{ path: string; copy: string }> }
+  | { kind: 'cancelled'; loops: number; detail: string; bundle: import('./bundle').EscalationBundle | null; conflicts: Array<{ path: string; copy: string }> };
 
 export interface SuccessSummary {
   status: 'success';

@@ -1,9 +1,13 @@
 import { throwIfAborted } from '../core/processes';
+import { SnapshotStore } from '../core/snapshot';
 import type { PatchProducer, PatchRequest, ProducerContext, ProducerResult } from '../core/types';
-import { captureState, changesSince, fingerprintWorkspace, formatDiff, isRestorable, restoreChanges } from './workspace-state';
+import type { WorkingTree } from '../core/workingTree';
 
-/** Resolves when the person is done: 'edited' to hand over their change, 'skip' to spend the attempt. */
-export type ManualWaiter = (signal: AbortSignal) => Promise<'edited' | 'skip'>;
+/**
+ * Resolves when the person is done: 'edited' to hand over their change, 'skip' to spend the attempt.
+ * `tree` is the working tree the producer watches (for noticing saved changes).
+ */
+export type ManualWaiter = (signal: AbortSignal, tree: WorkingTree) => Promise<'edited' | 'skip'>;
 
 export interface ManualProducerOptions {
   workspace: string;
@@ -13,11 +17,13 @@ export interface ManualProducerOptions {
 /**
  * The person is the producer: the loop waits while they edit, then their change becomes the patch.
  *
- * The edit is handed over as a unified diff and the edited files are put back exactly as they were
- * (bytes and mode), so the loop treats it like any other patch: size limits, test-integrity checks,
- * preview, apply, verify, and revert when it fixes nothing. Files too large to keep (over 1 MB) cannot
- * be diffed or put back; such an edit spends the attempt and stays in place. A 'skip' also puts the
- * edited files back. Cancellation leaves the working tree as the person left it.
+ * The edit is read through the engine's working tree (a snapshot before, a diff since it) and handed over
+ * as a unified diff; the edited files are put back exactly as they were (bytes and mode), so the loop
+ * treats it like any other patch: size limits, test-integrity checks, preview, apply, verify, and revert
+ * when it fixes nothing. What counts is what snapshots count: git's tracked and untracked files minus its
+ * ignores, or in a plain folder everything but environments and caches. An edit that changes a binary
+ * file cannot be a patch: it spends the attempt and stays in place. A 'skip' puts the edited files back.
+ * Cancellation leaves the working tree as the person left it.
  */
 export class ManualProducer implements PatchProducer {
   readonly id = 'manual';
@@ -28,32 +34,33 @@ export class ManualProducer implements PatchProducer {
   async propose(request: PatchRequest, ctx: ProducerContext): Promise<ProducerResult> {
     throwIfAborted(ctx.signal);
     const { workspace } = this.options;
-    const before = await captureState(workspace, ctx.signal);
+    const tree = ctx.tree ?? (await SnapshotStore.open(workspace, { log: ctx.log, signal: ctx.signal }));
+    const before = await tree.take('manual');
 
     const t = request.target;
     const where = t.location ? ` at ${t.location.file}:${t.location.line}` : '';
     ctx.onOutput?.(`Waiting for your edit: ${t.nodeid} (attempt ${request.attempt}) fails with ${t.exceptionType}${where}: ${t.message}\n`);
     ctx.log.info(`producer: waiting for a manual edit in ${workspace}`);
 
-    const verdict = await this.options.waitFor(ctx.signal);
+    const verdict = await this.options.waitFor(ctx.signal, tree);
     throwIfAborted(ctx.signal);
 
-    const changes = await changesSince(workspace, before, ctx.signal);
-    if (changes.length === 0) {
+    const { diff, files } = await tree.diffSince(before);
+    if (files.length === 0) {
       return { kind: 'none', reason: verdict === 'skip' ? 'skipped by the user' : 'no file in the workspace changed' };
     }
-
-    const diff = formatDiff(changes.filter(isRestorable));
-    const tooLarge = changes.filter((c) => !isRestorable(c)).map((c) => c.path);
-    const restored = await restoreChanges(workspace, changes);
-    if (restored.length > 0) ctx.log.info(`producer: put back ${restored.join(', ')} so the loop can apply the edit as a patch`);
+    const paths = files.map((f) => f.path);
+    const binary = files.filter((f) => f.binary).map((f) => f.path);
+    if (verdict !== 'skip' && binary.length > 0) {
+      return { kind: 'none', reason: `the edit changes binary files (${binary.join(', ')}), which a patch cannot carry; they were left as you made them` };
+    }
+    const restored = await tree.restore(before, paths);
+    const putBack = [...restored.written, ...restored.removed].sort();
+    if (putBack.length > 0) ctx.log.info(`producer: put back ${putBack.join(', ')} so the loop can apply the edit as a patch`);
 
     if (verdict === 'skip') {
       ctx.log.info(`producer: the skipped edit was:\n${diff}`);
-      return { kind: 'none', reason: `skipped by the user; the edited files (${restored.join(', ')}) were put back as they were` };
-    }
-    if (tooLarge.length > 0) {
-      return { kind: 'none', reason: `the edit changes files too large to diff (${tooLarge.join(', ')})` };
+      return { kind: 'none', reason: `skipped by the user; the edited files (${putBack.join(', ')}) were put back as they were` };
     }
     return { kind: 'answer', text: diff };
   }
@@ -72,14 +79,14 @@ export interface WaitOptions {
 
 /**
  * A waiter for terminals and headless use: done when the person presses Enter, or on its own about a
- * second after the last saved change. Changes are found by polling sizes and modification times (git's
- * file list when there is one), which behaves the same on every platform and file system.
+ * second after the last saved change. Changes are found by polling the working tree's fingerprint (what a
+ * snapshot would record), which behaves the same on every platform and file system.
  */
 export function waitForEnterOrChange(workspace: string, opts: WaitOptions = {}): ManualWaiter {
   const pollMs = opts.pollMs ?? 500;
   const debounceMs = opts.debounceMs ?? 1000;
 
-  return (signal) =>
+  return (signal, tree) =>
     new Promise<'edited' | 'skip'>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -126,7 +133,7 @@ export function waitForEnterOrChange(workspace: string, opts: WaitOptions = {}):
         if (settled) return;
         let current: string | null = null;
         try {
-          current = await fingerprintWorkspace(workspace, signal);
+          current = signal.aborted ? null : await tree.fingerprint();
         } catch {
           /* a failed look (workspace busy) is retried at the next tick */
         }

@@ -432,10 +432,10 @@ describe('ManualProducer', () => {
     expect(result.kind).toBe('answer');
     const diff = result.kind === 'answer' ? result.text : '';
 
-    expect(diff).toContain('diff --git a/app/calc.py b/app/calc.py\n--- a/app/calc.py\n+++ b/app/calc.py\n');
+    expect(diff).toMatch(/^diff --git a\/app\/calc.py b\/app\/calc.py\nindex [0-9a-f]+\.\.[0-9a-f]+ 100644\n--- a\/app\/calc.py\n\+\+\+ b\/app\/calc.py\n/m);
     expect(diff).toContain('-    return a - b\n+    return a + b\n');
-    expect(diff).toContain('diff --git a/app/helpers/new.py b/app/helpers/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/app/helpers/new.py\n');
-    expect(diff).toContain('diff --git a/app/old.py b/app/old.py\ndeleted file mode 100755\n--- a/app/old.py\n+++ /dev/null\n');
+    expect(diff).toMatch(/^diff --git a\/app\/helpers\/new.py b\/app\/helpers\/new.py\nnew file mode 100644\nindex 0+\.\.[0-9a-f]+\n--- \/dev\/null\n\+\+\+ b\/app\/helpers\/new.py\n/m);
+    expect(diff).toMatch(/^diff --git a\/app\/old.py b\/app\/old.py\ndeleted file mode 100755\nindex [0-9a-f]+\.\.0+\n--- a\/app\/old.py\n\+\+\+ \/dev\/null\n/m);
     expect(diff).not.toContain('artifacts/');
     expect(diff).not.toContain('debug.log');
     expect(r.output.join('')).toContain('tests/smoke/test_calc.py::test_smoke_add');
@@ -492,6 +492,25 @@ describe('ManualProducer', () => {
     expect(await fs.readFile(path.join(workspace, 'app', 'calc.py'))).toEqual(Buffer.from(CALC));
   });
 
+  it('leaves an edit of a binary file in place and spends the attempt: a patch cannot carry it', async () => {
+    const input = new PassThrough();
+    const bytes = Buffer.from([0, 1, 2, 255, 0, 10]);
+    const waiter = waitForEnterOrChange(workspace, {
+      input,
+      onPrompt: () => {
+        void (async () => {
+          await fs.writeFile(path.join(workspace, 'app', 'calc.py'), 'edited\n');
+          await fs.writeFile(path.join(workspace, 'app', 'blob.bin'), bytes);
+          input.write('\n');
+        })();
+      },
+    });
+    const result = await new ManualProducer({ workspace, waitFor: waiter }).propose(request(), context().ctx);
+    expect(result).toEqual({ kind: 'none', reason: expect.stringContaining('binary files (app/blob.bin)') });
+    expect(await fs.readFile(path.join(workspace, 'app', 'blob.bin'))).toEqual(bytes);
+    expect(await fs.readFile(path.join(workspace, 'app', 'calc.py'), 'utf8')).toBe('edited\n');
+  });
+
   it('works in a folder that is not a git repository', async () => {
     const plain = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-manual-plain-'));
     try {
@@ -509,10 +528,9 @@ describe('ManualProducer', () => {
         },
       });
       const result = await new ManualProducer({ workspace: plain, waitFor: waiter }).propose(request(), context().ctx);
-      expect(result).toEqual({
-        kind: 'answer',
-        text: 'diff --git a/mod.py b/mod.py\n--- a/mod.py\n+++ b/mod.py\n@@ -1,1 +1,1 @@\n-X = 1\n+X = 2\n',
-      });
+      expect(result.kind).toBe('answer');
+      // Only the source file: the environment folder does not count in a plain folder.
+      expect(result.kind === 'answer' && result.text).toMatch(/^diff --git a\/mod.py b\/mod.py\nindex [0-9a-f]+\.\.[0-9a-f]+ 100644\n--- a\/mod.py\n\+\+\+ b\/mod.py\n@@ -1 \+1 @@\n-X = 1\n\+X = 2\n$/);
       expect(await fs.readFile(path.join(plain, 'mod.py'), 'utf8')).toBe('X = 1\n');
     } finally {
       await fs.rm(plain, { recursive: true, force: true });

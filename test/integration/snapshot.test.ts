@@ -125,11 +125,12 @@ describe('SnapshotStore in a git repository', () => {
     expect(sha(await readFile(join(dir, '.git/index')))).toBe(indexBefore);
 
     await scribble(dir);
-    const changed = await store.changedFiles(snap);
+    const since = await store.diffSince(snap);
+    const changed = since.files.map((f) => f.path).sort();
     expect(changed).toEqual(
       ['app-link', 'crlf.txt', 'notes/todo.md', 'pkg/deep/er/x.py', 'run.sh', 'src/app.py', 'src/new_module.py', 'src/util.py', 'tools/new.sh', 'win.txt'].sort(),
     );
-    const diff = await store.diffSince(snap);
+    const diff = since.diff;
     expect(diff).toContain('+    return a - b');
     expect(diff).toContain('deleted file mode 100644');
     expect(diff).not.toContain('smoke.xml');
@@ -223,8 +224,9 @@ describe('SnapshotStore in a git repository', () => {
     await put(ws, 'created.py', 'X = 1\n');
     await put(repo, 'services/web/app.py', 'WEB = 2  # outside the workspace\n');
     await put(repo, 'outside-new.txt', 'new\n');
-    expect(await store.changedFiles(snap)).toEqual(['app.py', 'created.py']);
-    expect(await store.diffSince(snap)).toContain('a/app.py');
+    const since = await store.diffSince(snap);
+    expect(since.files.map((f) => f.path).sort()).toEqual(['app.py', 'created.py']);
+    expect(since.diff).toContain('a/app.py');
 
     const result = await store.restore(snap);
     expect(result).toEqual({ written: ['app.py'], removed: ['created.py'] });
@@ -240,7 +242,7 @@ describe('SnapshotStore in a git repository', () => {
     {
       const store = await SnapshotStore.open(dir);
       const start = await store.take('start');
-      await store.saveLoopState({ running: true, startSnapshot: start, startedAt: start.createdAt, pid: 4242 });
+      await store.saveLoopState({ running: true, startSnapshot: start, startedAt: start.createdAt, pid: 4242, runId: 'r1', writes: [] });
       await scribble(dir);
       // The process dies here: no restore, no state update.
     }
@@ -314,14 +316,14 @@ describe('SnapshotStore in a plain folder', () => {
     expect(await store.isClean()).toBe(false);
     expect(await store.headSha()).toBeNull();
     const snap = await store.take('start');
-    await store.saveLoopState({ running: true, startSnapshot: snap, startedAt: snap.createdAt, pid: 1 });
+    await store.saveLoopState({ running: true, startSnapshot: snap, startedAt: snap.createdAt, pid: 1, runId: 'r1', writes: [] });
 
     await put(dir, 'app.py', 'print("bye")\n');
     await chmod(join(dir, 'bin/tool'), 0o644);
     await put(dir, 'extra/new.py', 'N = 1\n');
     await put(dir, 'cache/data', 'ignored, changed\n');
     await put(dir, '.venv/lib/site.py', 'installed meanwhile\n'); // an environment is not source: left alone
-    expect(await store.changedFiles(snap)).toEqual(['app.py', 'bin/tool', 'extra/new.py']);
+    expect((await store.diffSince(snap)).files.map((f) => f.path).sort()).toEqual(['app.py', 'bin/tool', 'extra/new.py']);
 
     const state = await (await SnapshotStore.open(dir)).loadLoopState();
     expect(state?.startSnapshot.commit).toBe(snap.commit);

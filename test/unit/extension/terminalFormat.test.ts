@@ -23,7 +23,7 @@ describe('terminal formatting', () => {
   it('shows commands and the outcome', () => {
     expect(stripAnsi(formatEvent({ type: 'command', purpose: 'pytest', command: 'pytest -q tests/smoke', cwd: '/ws' }))).toBe('$ pytest -q tests/smoke\r\n');
     const stopped = stripAnsi(
-      formatEvent({ type: 'stopped', outcome: { kind: 'cancelled', loops: 1, detail: 'Cancelled by the user.', bundle: null } }),
+      formatEvent({ type: 'stopped', outcome: { kind: 'cancelled', loops: 1, detail: 'Cancelled by the user.', bundle: null, conflicts: [] } }),
     );
     expect(stopped).toContain('Cancelled — Cancelled by the user.');
     expect(formatEvent({ type: 'artifacts', paths: [] })).toMatch(/\r\n$/);

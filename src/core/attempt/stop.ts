@@ -1,0 +1,12 @@
+import type { StopReason } from '../types';
+import type { Conflict } from '../workingTree';
+
+/** Thrown inside the loop to end it with one of the spec's stop reasons. */
+export class Stop {
+  constructor(
+    readonly reason: StopReason,
+    readonly detail: string,
+    /** Files both the loop and someone else changed, kept as they are (PRODUCT.md 26). */
+    readonly conflicts: Conflict[] = [],
+  ) {}
+}
