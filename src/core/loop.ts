@@ -23,7 +23,6 @@ import {
   describeConflicts,
   driveAttempts,
   revertPending,
-  rollbackAll,
   Stop,
   summaryLine,
   WriteJournal,

@@ -102,7 +102,7 @@ export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure,
   // Vetting.
   const vetted = await vetAnswer(result, {
     workspace: env.workspace,
-    testFiles: [...new Set([...p.baseline.collected, ...p.baseline.tests.map((t) => t.nodeid)].map((id) => id.split('::')[0]!))],
+    testFiles: [...new Set([...p.baseline.collected, ...p.baseline.tests.map((t) => t.nodeid)].map((id) => id.split('::')[0]))],
     testDirs: env.selection.select.length === 0 && !env.selection.markExpr ? ['tests/smoke'] : [],
     allowTestEdits: env.allowTestEdits,
   });
