@@ -153,6 +153,8 @@ class RepairLoop {
       emit: (e) => this.emit(e),
       validate: (a, l, d) => this.validate(a, l, d),
       record: (kind, data) => this.runLog.write(kind, data),
+      publishLedger: () => this.publishLedger(),
+      literalReset: this.settings.hardReset && p.cleanAtStart && p.store.mode === 'git' ? () => p.store.hardReset() : undefined,
     };
   }
 
