@@ -454,14 +454,13 @@ export async function restoreLastSnapshot(
   const store = await SnapshotStore.open(workspace, { log });
   const state = await store.loadLoopState();
   if (!state) return null;
-  const before = new Map(state.writes.map((w) => [w.path, w]));
   const undone = await store.undo(state.writes, conflictDir(state.runId));
   await store.saveLoopState({ ...state, running: false, writes: [] });
   const written: string[] = [];
   const removed: string[] = [];
   for (const path of undone.restored) {
     // The state a file was put back to decides which list it belongs to.
-    if ((await store.stateOf(path)) === null && before.has(path)) removed.push(path);
+    if ((await store.stateOf(path)) === null) removed.push(path);
     else written.push(path);
   }
   return { written, removed, conflicts: undone.conflicts };

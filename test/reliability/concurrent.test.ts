@@ -44,7 +44,8 @@ afterAll(() => writeFigures('concurrent-edits', figures));
  * call (inside the producer's own command), the review, the verification run, after the verdict and at the
  * rollback. Returns the steps where the edits landed.
  */
-async function runWithEdits(dir: string, script: string, over: Partial<Settings>, o: { alsoEditAt?: Step; alsoEdit?: string } = {}) {
+async function runWithEdits(dir: string, script: string, over: Partial<Settings>, o: { alsoEditAt?: Step; alsoEdit?: string; cancelAtVerification?: boolean } = {}) {
+  const controller = new AbortController();
   const steps: Step[] = [];
   const events: LoopEvent[] = [];
   // The producer's own command makes the producer-step edits; they are noted when seen, in order.
@@ -65,6 +66,7 @@ async function runWithEdits(dir: string, script: string, over: Partial<Settings>
     settings: { ...defaultSettings, producer: 'command', producerCommand: `${guard}; SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`, ...over },
     producer: new CommandProducer({ command: `${guard}; SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`, cwd: dir, timeoutMs: 60_000 }),
     python: 'python3',
+    signal: controller.signal,
     reviewPatch: async () => {
       edit('review');
       return 'apply';
@@ -73,7 +75,10 @@ async function runWithEdits(dir: string, script: string, over: Partial<Settings>
       events.push(e);
       if (e.type === 'command' && e.purpose === 'pytest' && ++pytestRuns === 1) edit('baseline');
       if (e.type === 'patch-applied') applied = true;
-      if (e.type === 'command' && e.purpose === 'pytest' && applied) edit('verification');
+      if (e.type === 'command' && e.purpose === 'pytest' && applied) {
+        edit('verification');
+        if (o.cancelAtVerification) setImmediate(() => controller.abort());
+      }
       if (e.type === 'run-finished' && e.run.label === 'verification') edit('judged');
       if (e.type === 'command' && e.purpose === 'rollback') edit('rollback');
     },
@@ -112,6 +117,18 @@ describe('undo leaves concurrent work alone (real loop, real pytest and git)', (
     check(await treeBytes(dir), expectedAfter(before, steps));
     const rollback = events.find((e) => e.type === 'rollback');
     expect(rollback).toMatchObject({ files: ['calc/__init__.py', 'calc/extra.py'], conflicts: [] });
+  });
+
+  it('a cancel during the verification takes back only the patch under verification', async () => {
+    const { dir, script } = await userWorkspace([NOOP_WIDE]);
+    made.push(dir);
+    const before = await treeBytes(dir);
+    const { outcome, steps, events } = await runWithEdits(dir, script, {}, { cancelAtVerification: true });
+    expect(outcome.kind).toBe('cancelled');
+    expect(outcome.kind === 'cancelled' && outcome.conflicts).toEqual([]);
+    expect(steps).toEqual(['baseline', 'producer', 'review', 'verification']);
+    expect(events.find((e) => e.type === 'rollback')).toMatchObject({ files: ['calc/__init__.py', 'calc/helper.py', 'calc/legacy.py'] });
+    check(await treeBytes(dir), expectedAfter(before, steps));
   });
 
   it('after a successful run, restore undoes the kept patches and keeps what happened meanwhile and since', async () => {
