@@ -19,7 +19,7 @@ import {
   SCRIPTED_PRODUCER,
   treeBytes,
   userWorkspace,
-  writeFigures,
+  Figures,
   type Step,
 } from './helpers';
 
@@ -27,7 +27,7 @@ import {
 // edits, creates and deletes files in the workspace at each step. Afterwards every change that process
 // made is still there byte for byte, and the loop's own writes are undone.
 
-const figures = { cases: 0, filesCompared: 0, lost: 0, conflictCases: 0 };
+const figures = new Figures('concurrent-edits');
 const made: string[] = [];
 afterEach(async () => {
   while (made.length) {
@@ -37,7 +37,7 @@ afterEach(async () => {
     await rm(`${dir}-answers.json.n`, { force: true });
   }
 });
-afterAll(() => writeFigures('concurrent-edits', figures));
+afterAll(() => figures.write());
 
 /**
  * Runs the loop with the other process editing at every step it reaches: the baseline run, the producer
@@ -89,9 +89,9 @@ async function runWithEdits(dir: string, script: string, over: Partial<Settings>
 
 function check(actual: Record<string, string>, expected: Record<string, string>): void {
   const { compared, differing } = compareTrees(actual, expected);
-  figures.cases += 1;
-  figures.filesCompared += compared;
-  figures.lost += differing.length;
+  figures.tried();
+  figures.compared(compared);
+  if (differing.length > 0) figures.failed('lost', `differs: ${differing.join(', ')}`);
   expect(differing).toEqual([]);
 }
 
@@ -170,6 +170,5 @@ describe('undo leaves concurrent work alone (real loop, real pytest and git)', (
     const expected = expectedAfter(before, steps);
     expected['calc/__init__.py'] = `644:${Buffer.from(current).toString('base64')}`;
     check(await treeBytes(dir), expected);
-    figures.conflictCases += 1;
   });
 });
