@@ -16,7 +16,6 @@ import { collectFreshnessOutputs, isFreshnessConfigured, probeFreshness, RESTART
 import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
-import { runRedactor, type Redactor } from './secrets';
 import { pauseForTest } from './testHooks';
 import type { Conflict, LoopWrite } from './workingTree';
 import {
@@ -24,7 +23,6 @@ import {
   describeConflicts,
   driveAttempts,
   revertPending,
-  rollbackAll,
   Stop,
   summaryLine,
   WriteJournal,
@@ -32,6 +30,7 @@ import {
   type PatchReviewer,
   type Progress,
 } from './attempt';
+import { runRedactor, type Redactor } from './secrets';
 
 export interface LoopOptions {
   workspace: string;
@@ -83,15 +82,13 @@ class RepairLoop {
   private readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   private readonly repro: string[] = [];
   private readonly published = new Map<string, string>();
-  /** Blanks the environment's secrets in everything the loop writes to disk or hands out as a bundle. */
-  private readonly redact: Redactor;
   private readonly ledger: AttemptLedger;
   private readonly journal = new WriteJournal((writes) => this.saveState(true, writes));
   private prepared: Prepared | null = null;
   /** Set once the baseline ran. */
   private progress: Progress | null = null;
-  /** The freshness check compares the service's start with the last patch (or revert). */
-  private lastTreeChange: Date | null = null;
+  /** Blanks the environment's secrets in everything the loop writes to disk or hands out as a bundle. */
+  private readonly redact: Redactor;
 
   constructor(private readonly o: LoopOptions) {
     this.settings = o.settings ?? defaultSettings;
@@ -158,6 +155,8 @@ class RepairLoop {
       emit: (e) => this.emit(e),
       validate: (a, l, d) => this.validate(a, l, d),
       record: (kind, data) => this.runLog.write(kind, data),
+      publishLedger: () => this.publishLedger(),
+      literalReset: this.settings.hardReset && p.cleanAtStart && p.store.mode === 'git' ? () => p.store.hardReset() : undefined,
     };
   }
 
@@ -462,14 +461,13 @@ export async function restoreLastSnapshot(
   const store = await SnapshotStore.open(workspace, { log });
   const state = await store.loadLoopState();
   if (!state) return null;
-  const before = new Map(state.writes.map((w) => [w.path, w]));
   const undone = await store.undo(state.writes, conflictDir(state.runId));
   await store.saveLoopState({ ...state, running: false, writes: [] });
   const written: string[] = [];
   const removed: string[] = [];
   for (const path of undone.restored) {
     // The state a file was put back to decides which list it belongs to.
-    if ((await store.stateOf(path)) === null && before.has(path)) removed.push(path);
+    if ((await store.stateOf(path)) === null) removed.push(path);
     else written.push(path);
   }
   return { written, removed, conflicts: undone.conflicts };

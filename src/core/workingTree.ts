@@ -73,10 +73,10 @@ export function sameState(a: FileState, b: FileState): boolean {
  * walk could not get back to the state before the loop's first write, so that state must be saved aside.
  */
 export function planFileUndo(writes: LoopWrite[], current: FileState): { restoreTo: { state: FileState } | null; conflict: FileState | undefined } {
-  const target = writes[0]!.before;
+  const target = writes[0].before;
   let state = current;
   for (let i = writes.length - 1; i >= 0; i--) {
-    const w = writes[i]!;
+    const w = writes[i];
     if (sameState(state, w.after)) state = w.before;
     else if (sameState(state, w.before)) continue;
     else break;

@@ -19,7 +19,7 @@ import {
   SCRIPTED_PRODUCER,
   treeBytes,
   userWorkspace,
-  writeFigures,
+  Figures,
   type Step,
 } from './helpers';
 
@@ -27,7 +27,7 @@ import {
 // edits, creates and deletes files in the workspace at each step. Afterwards every change that process
 // made is still there byte for byte, and the loop's own writes are undone.
 
-const figures = { cases: 0, filesCompared: 0, lost: 0, conflictCases: 0 };
+const figures = new Figures('concurrent-edits');
 const made: string[] = [];
 afterEach(async () => {
   while (made.length) {
@@ -37,14 +37,15 @@ afterEach(async () => {
     await rm(`${dir}-answers.json.n`, { force: true });
   }
 });
-afterAll(() => writeFigures('concurrent-edits', figures));
+afterAll(() => figures.write());
 
 /**
  * Runs the loop with the other process editing at every step it reaches: the baseline run, the producer
  * call (inside the producer's own command), the review, the verification run, after the verdict and at the
  * rollback. Returns the steps where the edits landed.
  */
-async function runWithEdits(dir: string, script: string, over: Partial<Settings>, o: { alsoEditAt?: Step; alsoEdit?: string } = {}) {
+async function runWithEdits(dir: string, script: string, over: Partial<Settings>, o: { alsoEditAt?: Step; alsoEdit?: string; cancelAtVerification?: boolean } = {}) {
+  const controller = new AbortController();
   const steps: Step[] = [];
   const events: LoopEvent[] = [];
   // The producer's own command makes the producer-step edits; they are noted when seen, in order.
@@ -65,6 +66,7 @@ async function runWithEdits(dir: string, script: string, over: Partial<Settings>
     settings: { ...defaultSettings, producer: 'command', producerCommand: `${guard}; SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`, ...over },
     producer: new CommandProducer({ command: `${guard}; SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`, cwd: dir, timeoutMs: 60_000 }),
     python: 'python3',
+    signal: controller.signal,
     reviewPatch: async () => {
       edit('review');
       return 'apply';
@@ -73,7 +75,10 @@ async function runWithEdits(dir: string, script: string, over: Partial<Settings>
       events.push(e);
       if (e.type === 'command' && e.purpose === 'pytest' && ++pytestRuns === 1) edit('baseline');
       if (e.type === 'patch-applied') applied = true;
-      if (e.type === 'command' && e.purpose === 'pytest' && applied) edit('verification');
+      if (e.type === 'command' && e.purpose === 'pytest' && applied) {
+        edit('verification');
+        if (o.cancelAtVerification) setImmediate(() => controller.abort());
+      }
       if (e.type === 'run-finished' && e.run.label === 'verification') edit('judged');
       if (e.type === 'command' && e.purpose === 'rollback') edit('rollback');
     },
@@ -84,9 +89,9 @@ async function runWithEdits(dir: string, script: string, over: Partial<Settings>
 
 function check(actual: Record<string, string>, expected: Record<string, string>): void {
   const { compared, differing } = compareTrees(actual, expected);
-  figures.cases += 1;
-  figures.filesCompared += compared;
-  figures.lost += differing.length;
+  figures.tried();
+  figures.compared(compared);
+  if (differing.length > 0) figures.failed('lost', `differs: ${differing.join(', ')}`);
   expect(differing).toEqual([]);
 }
 
@@ -112,6 +117,18 @@ describe('undo leaves concurrent work alone (real loop, real pytest and git)', (
     check(await treeBytes(dir), expectedAfter(before, steps));
     const rollback = events.find((e) => e.type === 'rollback');
     expect(rollback).toMatchObject({ files: ['calc/__init__.py', 'calc/extra.py'], conflicts: [] });
+  });
+
+  it('a cancel during the verification takes back only the patch under verification', async () => {
+    const { dir, script } = await userWorkspace([NOOP_WIDE]);
+    made.push(dir);
+    const before = await treeBytes(dir);
+    const { outcome, steps, events } = await runWithEdits(dir, script, {}, { cancelAtVerification: true });
+    expect(outcome.kind).toBe('cancelled');
+    expect(outcome.kind === 'cancelled' && outcome.conflicts).toEqual([]);
+    expect(steps).toEqual(['baseline', 'producer', 'review', 'verification']);
+    expect(events.find((e) => e.type === 'rollback')).toMatchObject({ files: ['calc/__init__.py', 'calc/helper.py', 'calc/legacy.py'] });
+    check(await treeBytes(dir), expectedAfter(before, steps));
   });
 
   it('after a successful run, restore undoes the kept patches and keeps what happened meanwhile and since', async () => {
@@ -153,6 +170,5 @@ describe('undo leaves concurrent work alone (real loop, real pytest and git)', (
     const expected = expectedAfter(before, steps);
     expected['calc/__init__.py'] = `644:${Buffer.from(current).toString('base64')}`;
     check(await treeBytes(dir), expected);
-    figures.conflictCases += 1;
   });
 });

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calcDiff, FIXTURES, git, makeWorkspace, treeBytes } from '../integration/helpers/workspace';
@@ -88,10 +87,4 @@ export function compareTrees(actual: Tree, expected: Tree): { compared: number; 
 
 export { treeBytes };
 
-/** Figures for the README table: written to test-output/reliability/<name>.json and printed. */
-export function writeFigures(name: string, figures: Record<string, unknown>): void {
-  const dir = join(ROOT, 'test-output', 'reliability');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify(figures, null, 2) + '\n');
-  process.stdout.write(`reliability ${name}: ${JSON.stringify(figures)}\n`);
-}
+export { Figures } from './figures';

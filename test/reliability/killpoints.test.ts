@@ -15,7 +15,7 @@ import {
   SCRIPTED_PRODUCER,
   treeBytes,
   userWorkspace,
-  writeFigures,
+  Figures,
 } from './helpers';
 
 // Kill points: the CLI (`node dist/cli.js run`) killed with SIGKILL at each step, reached exactly through
@@ -23,7 +23,7 @@ import {
 // Afterwards the tree must be as before the loop plus the user's concurrent edits, byte for byte.
 
 const CLI = join(ROOT, 'dist', 'cli.js');
-const figures = { killPoints: 0, filesCompared: 0, lost: 0 };
+const figures = new Figures('kill-points');
 const made: string[] = [];
 
 beforeAll(() => {
@@ -36,7 +36,7 @@ afterEach(async () => {
     for (const f of [`${dir}-answers.json`, `${dir}-answers.json.n`, `${dir}.marker`]) await rm(f, { force: true });
   }
 });
-afterAll(() => writeFigures('kill-points', figures));
+afterAll(() => figures.write());
 
 /** Every descendant of a process (children of children included), from ps. */
 function descendants(pid: number): number[] {
@@ -95,9 +95,9 @@ async function killAt(step: string, answers: string[], flags: string[] = []): Pr
   const restore = spawnSync('node', [CLI, 'restore', '--cwd', dir], { encoding: 'utf8', timeout: 120_000 });
   expect(restore.status, restore.stderr).toBe(0);
   const { compared, differing } = compareTrees(await treeBytes(dir), expectedAfter(before, ['pause']));
-  figures.killPoints += 1;
-  figures.filesCompared += compared;
-  figures.lost += differing.length;
+  figures.tried();
+  figures.compared(compared);
+  if (differing.length > 0) figures.failed('lost', `${step}: differs: ${differing.join(', ')}`);
   expect(differing).toEqual([]);
   return { restoreOut: restore.stdout };
 }

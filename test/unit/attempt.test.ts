@@ -7,7 +7,7 @@ import { AttemptLedger } from '../../src/core/ledger';
 import { ProcessTracker } from '../../src/core/processes';
 import { makeSignature } from '../../src/core/signature';
 import { silentLogger, type Failure, type LoopEvent, type PatchProducer, type ProducerResult, type PytestRun, type RunLabel } from '../../src/core/types';
-import type { LoopWrite } from '../../src/core/workingTree';
+import { planFileUndo, type LoopWrite } from '../../src/core/workingTree';
 import { MemoryTree } from './helpers/memoryTree';
 
 // The attempt's stages and the loop's stop conditions against canned pytest runs and an in-memory
@@ -87,15 +87,21 @@ interface Harness {
   events: LoopEvent[];
   labels: RunLabel[];
   persisted: LoopWrite[][];
+  /** The ledger as each publishLedger call saw it. */
+  published: string[];
   progress: Progress;
   drive(): Promise<Stop | 'success'>;
 }
 
-function harness(answers: Array<string | ProducerResult>, o: { maxLoops?: number; retries?: number; onRun?: (label: RunLabel, tree: MemoryTree) => void; review?: 'apply' | 'reject' } = {}): Harness {
+function harness(
+  answers: Array<string | ProducerResult>,
+  o: { maxLoops?: number; retries?: number; onRun?: (label: RunLabel, tree: MemoryTree) => void; review?: 'apply' | 'reject'; literalReset?: () => Promise<void> } = {},
+): Harness {
   const tree = new MemoryTree(WORKSPACE, { 'calc.py': CALC, 'README.md': '# calc\n' });
   const events: LoopEvent[] = [];
   const labels: RunLabel[] = [];
   const persisted: LoopWrite[][] = [];
+  const published: string[] = [];
   const ledger = new AttemptLedger(o.retries ?? 3, o.maxLoops ?? 10);
   const baseline = runOf(tree, 'baseline');
   ledger.observe(baseline.failures);
@@ -129,12 +135,15 @@ function harness(answers: Array<string | ProducerResult>, o: { maxLoops?: number
     emit: (e) => events.push(e),
     validate: () => undefined,
     record: () => undefined,
+    publishLedger: () => void published.push(ledger.all().map((x) => `${x.nodeid.split('::')[1]}:${x.attempts}:${x.state}`).join(',')),
+    literalReset: o.literalReset,
   };
   return {
     tree,
     events,
     labels,
     persisted,
+    published,
     progress,
     drive: () => driveAttempts(env, progress, { excluded: new Set(), publish: () => undefined }).then(
       () => 'success' as const,
@@ -234,6 +243,8 @@ describe('driveAttempts', () => {
     expect(h.labels).toEqual(['verification', 'attempt', 'verification', 'rerun', 'verification']);
     expect(h.tree.read('calc.py')).toBe(CALC);
     expect(h.progress.journal.all()).toEqual([]);
+    // The attempt-2 run changed the ledger: the faces heard of it then, not only after the attempt.
+    expect(h.published).toContain('test_smoke_add:2:open,test_smoke_div:0:open');
   });
 
   it('rolls back every write of the loop on a regression and stops with regression', async () => {
@@ -243,6 +254,16 @@ describe('driveAttempts', () => {
     expect(stop.conflicts).toEqual([]);
     expect(h.tree.read('calc.py')).toBe(CALC);
     expect(h.events.find((e) => e.type === 'rollback')).toMatchObject({ files: ['calc.py'], conflicts: [] });
+  });
+
+  it('uses the literal reset instead of undoing file by file when the user opted in', async () => {
+    let resets = 0;
+    const h = harness([FIX_ADD, BREAK_MUL], { literalReset: async () => void resets++ });
+    const stop = (await h.drive()) as Stop;
+    expect(stop.reason).toBe('regression');
+    expect(resets).toBe(1);
+    expect(h.events.filter((e) => e.type === 'command' && e.purpose === 'rollback').map((e) => e.type === 'command' && e.command)).toEqual(['git reset --hard && git clean -fd']);
+    expect(h.progress.journal.all()).toEqual([]);
   });
 
   it('stops with patch size on an oversized patch and leaves the tree alone', async () => {
@@ -321,5 +342,30 @@ describe('driveAttempts', () => {
     expect(h.tree.read('calc.py')).toBe(CALC.replace('a - b', 'a + b') + '# mine\n');
     expect(stop.conflicts.map((c) => c.path)).toEqual(['calc.py']);
     expect(h.tree.read(stop.conflicts[0]!.copy)).toBe(CALC);
+  });
+});
+
+describe('planFileUndo', () => {
+  const A = { sha: 'a', mode: '100644' };
+  const B = { sha: 'b', mode: '100644' };
+  const C = { sha: 'c', mode: '100644' };
+  const U = { sha: 'user', mode: '100644' };
+
+  it('takes back a write that is still there, and passes over one that never landed (a crash before it)', () => {
+    expect(planFileUndo([{ path: 'f', before: A, after: B }], B)).toEqual({ restoreTo: { state: A }, conflict: undefined });
+    expect(planFileUndo([{ path: 'f', before: A, after: B }], A)).toEqual({ restoreTo: null, conflict: undefined });
+    expect(planFileUndo([{ path: 'f', before: null, after: B }], B)).toEqual({ restoreTo: { state: null }, conflict: undefined });
+    expect(planFileUndo([{ path: 'f', before: A, after: null }], null)).toEqual({ restoreTo: { state: A }, conflict: undefined });
+    // Two kept writes, the second never written: back to the first's before.
+    expect(planFileUndo([{ path: 'f', before: A, after: B }, { path: 'f', before: B, after: C }], B)).toEqual({ restoreTo: { state: A }, conflict: undefined });
+  });
+
+  it('keeps a file someone else changed and names the state the loop wanted', () => {
+    expect(planFileUndo([{ path: 'f', before: A, after: B }], U)).toEqual({ restoreTo: null, conflict: A });
+    expect(planFileUndo([{ path: 'f', before: null, after: B }], U)).toEqual({ restoreTo: null, conflict: null });
+    // Someone edited between two writes: the later write is taken back down to their version.
+    expect(planFileUndo([{ path: 'f', before: A, after: B }, { path: 'f', before: U, after: C }], C)).toEqual({ restoreTo: { state: U }, conflict: A });
+    // The mode counts as part of the state.
+    expect(planFileUndo([{ path: 'f', before: A, after: B }], { sha: 'b', mode: '100755' })).toEqual({ restoreTo: null, conflict: A });
   });
 });

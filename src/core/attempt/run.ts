@@ -53,6 +53,13 @@ export interface AttemptEnv {
   validate(action: string, lines: string[], decision: Decision): void;
   /** Appends to the run log. */
   record(kind: string, data: Record<string, unknown>): void;
+  /** Tells the faces the ledger's state after it changed (signature-state events). */
+  publishLedger(): void;
+  /**
+   * The spec's literal `git reset --hard && git clean -fd`, set only when the user opted in (hardReset)
+   * and the tree was clean at the start: then a regression rollback uses it instead of undoing file by file.
+   */
+  literalReset?: () => Promise<void>;
 }
 
 /** The run's state the attempts read and advance. */
@@ -102,7 +109,7 @@ export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure,
   // Vetting.
   const vetted = await vetAnswer(result, {
     workspace: env.workspace,
-    testFiles: [...new Set([...p.baseline.collected, ...p.baseline.tests.map((t) => t.nodeid)].map((id) => id.split('::')[0]!))],
+    testFiles: [...new Set([...p.baseline.collected, ...p.baseline.tests.map((t) => t.nodeid)].map((id) => id.split('::')[0]))],
     testDirs: env.selection.select.length === 0 && !env.selection.markExpr ? ['tests/smoke'] : [],
     allowTestEdits: env.allowTestEdits,
   });
@@ -143,6 +150,7 @@ export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure,
     p.journal.keep();
     p.current = verification;
     p.ledger.observe(verification.failures);
+    env.publishLedger();
     p.appliedPatches.push(patch.diff);
     env.validate('Verification', [summaryLine(verification), `${verdict.explanation} Keeping the patch.`], 'proceed');
     return finish('kept', verdict.explanation, patch.diff);
@@ -177,6 +185,7 @@ async function workRunFor(env: AttemptEnv, p: Progress, failure: Failure, attemp
     // The --tb=short run is a full baseline run of the same tree: it is the freshest picture.
     p.current = run;
     p.ledger.observe(run.failures);
+    env.publishLedger();
   }
   return run;
 }
@@ -240,10 +249,20 @@ export async function revertPending(env: Pick<AttemptEnv, 'tree' | 'runId' | 're
 
 /** PRODUCT.md 6 and 26: every file the loop wrote goes back to its state before the loop's first write to it. */
 export async function rollbackAll(
-  env: Pick<AttemptEnv, 'tree' | 'runId' | 'record' | 'emit' | 'validate' | 'workspace'>,
+  env: Pick<AttemptEnv, 'tree' | 'runId' | 'record' | 'emit' | 'validate' | 'workspace' | 'literalReset'>,
   p: Progress,
   why: string,
 ): Promise<Conflict[]> {
+  if (env.literalReset) {
+    env.emit({ type: 'command', purpose: 'rollback', command: 'git reset --hard && git clean -fd', cwd: env.workspace });
+    await env.literalReset();
+    await p.journal.clear();
+    p.appliedPatches.length = 0;
+    env.record('undo', { scope: 'hard-reset' });
+    env.emit({ type: 'rollback', reason: why, files: [], conflicts: [] });
+    env.validate('Rollback', ['git reset --hard && git clean -fd: the tree is back to HEAD (hardReset, clean at the start).', 'Stopping to escalate.'], 'escalate');
+    return [];
+  }
   env.emit({ type: 'command', purpose: 'rollback', command: `undo the loop's writes (${new Set(p.journal.all().map((w) => w.path)).size} file(s))`, cwd: env.workspace });
   const result = await env.tree.undo(p.journal.all(), conflictDir(env.runId));
   await p.journal.clear();
