@@ -23,13 +23,15 @@ import { AttemptLedger } from './ledger';
 import { judgePatch, lostTests } from './verdict';
 import { RunLog } from './runLog';
 import { attemptArgs, baselineArgs, displayCommand, type Selection } from './pytestCommand';
-import { detectPytest, resolvePython, runPytest } from './pytestRunner';
+import { detectPytest, runPytest } from './pytestRunner';
+import { acquireLockIfUsed, acquireWorkspaceLock } from './lock';
+import { displayPython, environmentProblem, findInterpreter, type Interpreter } from './interpreter';
 import { renderHtmlReport } from './htmlReport';
 import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch } from './patch';
 import { checkTestIntegrity } from './integrity';
 import { SnapshotStore, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
-import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
+import { artifactList, beginRunArtifacts, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import { buildPatchRequest } from './request';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
@@ -39,6 +41,8 @@ export interface LoopOptions {
   settings: Settings;
   producer: PatchProducer;
   python?: string;
+  /** Why `python` (for the checklist), e.g. "the Python extension's environment". */
+  pythonReason?: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log?: Logger;
@@ -55,6 +59,8 @@ export interface LoopOptions {
 export const ARTIFACTS_DIR = 'artifacts';
 export const RUN_LOG = 'artifacts/run-log.jsonl';
 export const SUMMARY_FILE = 'artifacts/summary.json';
+/** The latest pytest run's whole output (capped), beside the run log. */
+export const OUTPUT_FILE = 'artifacts/pytest-output.txt';
 
 /** Thrown inside the loop to end it with one of the spec's stop reasons. */
 class Stop {
@@ -86,6 +92,9 @@ class RepairLoop {
   private readonly investigated = new Set<string>();
   private readonly previousAttempts = new Map<string, PatchRequest['previousAttempts']>();
   private python = '';
+  private interpreter: Interpreter | null = null;
+  /** The interpreter as a person types it in the workspace (repro commands). */
+  private pythonShown = 'python3';
   private html = false;
   private snapshots: SnapshotStore | null = null;
   private startSnapshot: Snapshot | null = null;
@@ -104,7 +113,7 @@ class RepairLoop {
   constructor(private readonly o: LoopOptions) {
     this.settings = o.settings ?? defaultSettings;
     this.log = o.log ?? silentLogger;
-    this.runLog = new RunLog(join(o.workspace, RUN_LOG));
+    this.runLog = new RunLog(join(o.workspace, RUN_LOG), join(o.workspace, OUTPUT_FILE));
     this.ledger = new AttemptLedger(this.settings.retries, this.settings.maxLoops, new Set(o.excludedSignatures ?? []));
     this.selection = o.only && o.only.length > 0
       ? { select: [...o.only], markExpr: '' }
@@ -116,7 +125,7 @@ class RepairLoop {
   }
 
   private emit(event: LoopEvent): void {
-    this.runLog.write('event', { event: event as unknown as Record<string, unknown> });
+    this.runLog.event(event);
     try {
       this.o.onEvent?.(event);
     } catch (error) {
@@ -140,6 +149,18 @@ class RepairLoop {
   }
 
   async run(): Promise<LoopOutcome> {
+    // One loop per workspace (PRODUCT.md 23): taken before anything is written, released on every exit.
+    const lock = acquireWorkspaceLock(this.o.workspace, { log: this.log });
+    try {
+      await beginRunArtifacts(this.o.workspace, { log: this.log });
+      return await this.runLocked();
+    } finally {
+      this.runLog.close();
+      lock.release();
+    }
+  }
+
+  private async runLocked(): Promise<LoopOutcome> {
     const budgetMs = this.settings.timeBudgetSeconds * 1000;
     const onOuterAbort = () => this.controller.abort(new SmokesError('cancelled', 'The run was cancelled.'));
     if (this.o.signal?.aborted) onOuterAbort();
@@ -180,7 +201,7 @@ class RepairLoop {
 
   private checklist(): string[] {
     return [
-      `Run the baseline: ${displayCommand(baselineArgs(this.selection))} (results from JUnit XML)`,
+      `Run the baseline with ${this.interpreter?.why ?? this.pythonShown}: ${displayCommand(baselineArgs(this.selection), this.pythonShown)} (results from JUnit XML)`,
       'Check that the exec-rpc service is fresh before each test run; restart and probe it when stale (skipped where it is not configured)',
       `Track each failure by signature (node id, exception, file:line, message), at most ${this.settings.retries} attempts each`,
       `Ask ${this.o.producer.label} for a unified diff (≤ ${LIMITS.maxFiles} files, ≤ ${LIMITS.maxChangedLines} lines) and check it before it touches the tree`,
@@ -191,6 +212,7 @@ class RepairLoop {
   }
 
   private async loop(): Promise<LoopOutcome> {
+    await this.chooseInterpreter();
     this.emit({ type: 'checklist', items: this.checklist() });
     await this.prepare();
 
@@ -236,10 +258,19 @@ class RepairLoop {
     }
   }
 
-  /** Interpreter, pytest, snapshots, freshness set-up: everything checked before the first run. */
+  /** PRODUCT.md 27: the given interpreter, else configured, VIRTUAL_ENV, .venv/, venv/, python3, python. */
+  private async chooseInterpreter(): Promise<void> {
+    this.interpreter = this.o.python
+      ? { python: this.o.python, source: 'editor', why: this.o.pythonReason ?? `${this.o.python} (given by the editor)` }
+      : await findInterpreter(this.settings.pythonPath, this.o.workspace, this.o.env ?? process.env);
+    this.python = this.interpreter.python;
+    this.pythonShown = displayPython(this.python, this.o.workspace);
+    this.runLog.write('interpreter', { python: this.python, source: this.interpreter.source, why: this.interpreter.why });
+  }
+
+  /** pytest, snapshots, freshness set-up: everything checked before the first run. */
   private async prepare(): Promise<void> {
     const ws = this.o.workspace;
-    this.python = this.o.python ?? (await resolvePython(this.settings.pythonPath, ws));
     const pytest = await detectPytest(this.python, ws, this.signal);
     if (!pytest.ok) {
       throw new SmokesError(
@@ -317,7 +348,7 @@ class RepairLoop {
 
   private async testRun(label: RunLabel, args: string[]): Promise<PytestRun> {
     await this.ensureFresh();
-    const command = displayCommand(args);
+    const command = displayCommand(args, this.pythonShown);
     if (!this.repro.includes(command)) this.repro.push(command);
     this.emit({ type: 'command', purpose: 'pytest', command, cwd: this.o.workspace });
     const run = await runPytest({
@@ -332,6 +363,7 @@ class RepairLoop {
       log: this.log,
       baseEnv: this.o.env,
       html: this.html,
+      pythonDisplay: this.pythonShown,
       onOutput: (text) => this.emit({ type: 'output', source: 'pytest', text }),
     });
     this.lastRun = run;
@@ -358,8 +390,11 @@ class RepairLoop {
   /** One attempt on one signature: verbosity, producer, checks, preview, apply, verify, verdict. */
   private async attempt(failure: Failure, attempt: number): Promise<AttemptVerdict> {
     const sig = failure.signature;
+    // PRODUCT.md 27: a third-party module the interpreter lacks is the environment's, not a bug to patch.
+    const environment = await environmentProblem(failure, { python: this.python, pythonDisplay: this.pythonShown, workspace: this.o.workspace, signal: this.signal });
+    if (environment) throw environment;
     const args = attemptArgs(attempt, this.selection, failure.nodeid);
-    this.emit({ type: 'attempt-started', signature: sig, nodeid: failure.nodeid, attempt, command: displayCommand(args) });
+    this.emit({ type: 'attempt-started', signature: sig, nodeid: failure.nodeid, attempt, command: displayCommand(args, this.pythonShown) });
 
     // Spec step 5: attempt 1 works from the baseline output; 2 and 3 re-run with more detail.
     let workRun = this.current!;
@@ -634,8 +669,15 @@ function summaryLine(run: PytestRun): string {
 
 /** `smokes-fixer restore`: brings back the start snapshot of the last loop. */
 export async function restoreLastSnapshot(workspace: string, log?: Logger): Promise<{ written: string[]; removed: string[] } | null> {
-  const store = await SnapshotStore.open(workspace, { log });
-  const state = await store.loadLoopState();
-  if (!state) return null;
-  return store.restore(state.startSnapshot);
+  // PRODUCT.md 23: restore waits for no lock but refuses while a live loop holds it, and holds it itself
+  // so no loop starts in the middle of a restore.
+  const lock = acquireLockIfUsed(workspace, { purpose: 'restore', log });
+  try {
+    const store = await SnapshotStore.open(workspace, { log });
+    const state = await store.loadLoopState();
+    if (!state) return null;
+    return await store.restore(state.startSnapshot);
+  } finally {
+    lock?.release();
+  }
 }
