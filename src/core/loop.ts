@@ -207,7 +207,7 @@ class RepairLoop {
       `Ask ${this.o.producer.label} for a unified diff (≤ ${LIMITS.maxFiles} files, ≤ ${LIMITS.maxChangedLines} lines) and check it before it touches the tree`,
       'Verify each patch with the baseline: keep it, revert it, or roll back and escalate',
       `Stop when all pass, a signature is exhausted, after ${this.settings.maxLoops} loops, on an oversized patch, or after ${this.settings.timeBudgetSeconds}s`,
-      'Write artifacts (smoke.xml, smoke.html, requirements snapshot) and the escalation bundle when stopping',
+      'Write artifacts (smoke.xml, smoke.html, requirements snapshot) and the escalation bundle when stopping; the previous run\'s are in artifacts/previous/, and in a git repository these files stay out of git status through .git/info/exclude',
     ];
   }
 
