@@ -69,6 +69,7 @@ class PlainStream {
   push(chunk: string): string {
     let text = this.carry + chunk;
     this.carry = '';
+    // eslint-disable-next-line no-control-regex -- an escape sequence is what is looked for
     const cut = /\u001b(\[[0-9;?]*[ -/]*)?$/.exec(text);
     if (cut) {
       this.carry = cut[0];
@@ -125,7 +126,7 @@ export class RunLog {
       return;
     }
     if (event.type === 'command' && event.purpose === 'pytest') {
-      this.write('event', { event: event as unknown as Record<string, unknown> });
+      this.write('event', { event });
       this.startOutput('pytest', true);
       return;
     }
@@ -135,7 +136,7 @@ export class RunLog {
       this.write('event', { event: { type: event.type, run: { ...run, outputChars: output.length } } });
       return;
     }
-    this.write('event', { event: event as unknown as Record<string, unknown> });
+    this.write('event', { event });
   }
 
   private output(source: string, text: string): void {
