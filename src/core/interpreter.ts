@@ -126,7 +126,9 @@ async function inWorkspace(workspace: string, name: string, depth = 6): Promise<
 async function inHistory(workspace: string, name: string, signal?: AbortSignal): Promise<boolean> {
   const r = await runProcess(
     'git',
-    ['log', '-1', '--all', '--format=%H', '--', `:(glob)**/${name}.py`, `:(glob)**/${name}/**`],
+    // Branches, tags and remotes only: the loop's own snapshots (refs/smokes-fixer/) hold untracked files,
+    // a virtual environment's among them, which are not the project's history.
+    ['log', '-1', '--format=%H', '--branches', '--tags', '--remotes', '--', `:(glob)**/${name}.py`, `:(glob)**/${name}/**`],
     { cwd: workspace, env: { GIT_OPTIONAL_LOCKS: '0' }, signal, timeoutMs: 30_000 },
   );
   return r.exitCode === 0 && r.stdout.trim() !== '';
