@@ -2,6 +2,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from 'node:
 import { dirname } from 'node:path';
 import { stripAnsi } from './processes';
 import type { LoopEvent } from './types';
+import type { Redactor } from './secrets';
 
 /** Characters of one output block kept in the run log: its head and its tail. */
 export const LOG_OUTPUT_HEAD = 16_000;
@@ -106,8 +107,10 @@ export class RunLog {
   private failed = false;
   private pending: PendingOutput | null = null;
 
+  /** `redact` blanks secrets in every line before it is written (see secrets.ts), in the output file too. */
   constructor(
     readonly path: string,
+    private readonly redact: Redactor = (t) => t,
     /** Where the latest pytest run's output goes (e.g. `artifacts/pytest-output.txt`); none when omitted. */
     readonly outputFile?: string,
   ) {
@@ -158,7 +161,7 @@ export class RunLog {
       try {
         mkdirSync(dirname(this.outputFile), { recursive: true });
         const fd = openSync(this.outputFile, 'w');
-        file = { fd, view: new HeadTail(FILE_OUTPUT_HEAD, FILE_OUTPUT_TAIL, (t) => writeQuietly(fd, t)) };
+        file = { fd, view: new HeadTail(FILE_OUTPUT_HEAD, FILE_OUTPUT_TAIL, (t) => writeQuietly(fd, this.redact(t))) };
       } catch {
         file = null;
       }
@@ -173,7 +176,7 @@ export class RunLog {
     this.pending = null;
     this.push(pending, pending.plain.flush());
     if (pending.file) {
-      writeQuietly(pending.file.fd, pending.file.view.rest());
+      writeQuietly(pending.file.fd, this.redact(pending.file.view.rest()));
       try {
         closeSync(pending.file.fd);
       } catch {
@@ -197,7 +200,7 @@ export class RunLog {
   private append(kind: string, data: Record<string, unknown>): void {
     if (this.failed) return;
     try {
-      appendFileSync(this.path, JSON.stringify({ time: new Date().toISOString(), kind, ...data }) + '\n');
+      appendFileSync(this.path, this.redact(JSON.stringify({ time: new Date().toISOString(), kind, ...data })) + '\n');
     } catch {
       // A full disk must not stop the loop; the log is a record, not a control path.
       this.failed = true;

@@ -84,7 +84,7 @@ describe('bounded output', () => {
 
   it('RunLog writes one plain output record per process and the latest pytest run to its file', () => {
     const ws = tempDir();
-    const log = new RunLog(join(ws, 'artifacts', 'run-log.jsonl'), join(ws, 'artifacts', 'pytest-output.txt'));
+    const log = new RunLog(join(ws, 'artifacts', 'run-log.jsonl'), undefined, join(ws, 'artifacts', 'pytest-output.txt'));
     log.event({ type: 'command', purpose: 'pytest', command: 'python3 -m pytest -q', cwd: ws });
     for (let i = 0; i < 100; i++) log.event({ type: 'output', source: 'pytest', text: i === 50 ? '\u001b[3' : i === 51 ? '1mred\u001b[0m\n' : `line ${i}\n` });
     log.event({ type: 'validation', action: 'x', lines: [], decision: 'proceed' });
