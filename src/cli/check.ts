@@ -28,7 +28,7 @@ export async function checkPrerequisites(
 ): Promise<CheckItem[]> {
   const items: CheckItem[] = [];
   const env = o.env ?? process.env;
-  const config = await readConfigFile(workspace).catch(() => ({}) as Record<string, unknown>);
+  const config = await readConfigFile(workspace).catch((): Record<string, unknown> => ({}));
   const metaUrl = o.metaUrl ?? o.settings?.metaUrl ?? (typeof config.metaUrl === 'string' ? config.metaUrl : defaultSettings.metaUrl);
 
   let python: string | null = null;
