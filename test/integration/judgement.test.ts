@@ -15,7 +15,7 @@ import { LOCK_FILE } from '../../src/core/lock';
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const BY_EXCEPTION = `python3 ${join(FIXTURES, 'producers', 'by-exception.py')}`;
-const SLOW = 400_000;
+const SLOW = 600_000;
 
 beforeAll(() => {
   execFileSync('node', ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
@@ -38,7 +38,7 @@ function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync('node', [CLI, ...args], { cwd: ROOT, env: cliEnv(env), encoding: 'utf8', input: '', timeout: 360_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('node', [CLI, ...args], { cwd: ROOT, env: cliEnv(env), encoding: 'utf8', input: '', timeout: 540_000, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
