@@ -1,11 +1,14 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { detectPytest, resolvePython } from '../core/pytestRunner';
+import { detectPytest } from '../core/pytestRunner';
+import { findInterpreter } from '../core/interpreter';
+import { checkProducer } from '../producers/preflight';
+import type { Settings } from '../core/settings';
 import { isFreshnessConfigured, probeFreshness } from '../core/freshness';
 import { runProcess } from '../core/processes';
 import { describeError } from '../core/errors';
-import { defaultSettings, parseSettings, type Settings } from '../core/settings';
-import { CONFIG_FILE, parseCommandLine, readConfigFile } from './options';
+import { defaultSettings, parseSettings } from '../core/settings';
+import { CONFIG_FILE, parseCommandLine, readConfigFile, resolveCliSettings, RUN_FLAGS } from './options';
 import { HELP } from './help';
 
 export interface CheckItem {
@@ -19,20 +22,27 @@ export interface CheckItem {
 }
 
 /** The spec's prerequisites, plus what the loop itself needs, each with what to do. */
-export async function checkPrerequisites(workspace: string, o: { python?: string; metaUrl?: string }): Promise<CheckItem[]> {
+export async function checkPrerequisites(
+  workspace: string,
+  o: { python?: string; metaUrl?: string; settings?: Settings; env?: NodeJS.ProcessEnv },
+): Promise<CheckItem[]> {
   const items: CheckItem[] = [];
-  const config = await readConfigFile(workspace).catch(() => ({}) as Record<string, unknown>);
+  const env = o.env ?? process.env;
+  const config = await readConfigFile(workspace).catch((): Record<string, unknown> => ({}));
   // Freshness is judged on validated settings, as the loop judges it; an invalid file falls back to the defaults here.
-  const parsed = parseSettings({ ...config, ...(o.metaUrl !== undefined ? { metaUrl: o.metaUrl } : {}) }, CONFIG_FILE);
-  const settings: Settings = parsed.ok ? parsed.settings : { ...defaultSettings, ...(o.metaUrl !== undefined ? { metaUrl: o.metaUrl } : {}) };
+  const parsed = o.settings ? null : parseSettings(config, CONFIG_FILE);
+  let settings: Settings = o.settings ?? (parsed?.ok ? parsed.settings : defaultSettings);
+  if (o.metaUrl !== undefined) settings = { ...settings, metaUrl: o.metaUrl };
   const metaUrl = settings.metaUrl;
 
   let python: string | null = null;
   try {
-    python = await resolvePython(o.python ?? (typeof config.pythonPath === 'string' ? config.pythonPath : ''), workspace);
-    items.push({ name: 'Python interpreter', ok: true, required: true, detail: python });
+    // PRODUCT.md 27: the checklist names the interpreter and why it was chosen.
+    const chosen = await findInterpreter(o.python ?? o.settings?.pythonPath ?? (typeof config.pythonPath === 'string' ? config.pythonPath : ''), workspace, env);
+    python = chosen.python;
+    items.push({ name: 'Python interpreter', ok: true, required: true, detail: `${chosen.python}: ${chosen.why}` });
   } catch (error) {
-    items.push({ name: 'Python interpreter', ok: false, required: true, detail: describeError(error), fix: 'Install Python 3 or pass --python PATH.' });
+    items.push({ name: 'Python interpreter', ok: false, required: true, detail: describeError(error), fix: 'Install Python 3, create the project\'s .venv, or pass --python PATH.' });
   }
   if (python) {
     const pytest = await detectPytest(python, workspace);
@@ -49,6 +59,11 @@ export async function checkPrerequisites(workspace: string, o: { python?: string
       required: false,
       detail: pytest.html ? 'installed: artifacts/smoke.html comes from pytest-html' : 'not installed: Smokes Fixer renders artifacts/smoke.html itself',
     });
+  }
+  if (o.settings) {
+    // PRODUCT.md 25: a producer that cannot start is found here, before any run.
+    const producer = await checkProducer(o.settings, { workspace, env });
+    items.push({ name: `Patch producer (${producer.producer})`, ok: producer.ok, required: true, detail: producer.detail, ...(producer.hint ? { fix: producer.hint } : {}) });
   }
   const smokeDir = await stat(join(workspace, 'tests', 'smoke')).then((s) => s.isDirectory(), () => false);
   items.push({
@@ -105,23 +120,28 @@ async function readMakefile(workspace: string): Promise<string> {
   return '';
 }
 
+/** `check` takes the flags of `run` that say how the loop would start: workspace, interpreter, service, producer. */
+const CHECK_FLAGS = {
+  cwd: RUN_FLAGS.cwd,
+  python: RUN_FLAGS.python,
+  'meta-url': RUN_FLAGS['meta-url'],
+  producer: RUN_FLAGS.producer,
+  'producer-command': RUN_FLAGS['producer-command'],
+  'openai-base-url': RUN_FLAGS['openai-base-url'],
+  'openai-model': RUN_FLAGS['openai-model'],
+  'openai-api-key-env': RUN_FLAGS['openai-api-key-env'],
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runCheck(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, {
-    cwd: { type: 'string' },
-    python: { type: 'string' },
-    'meta-url': { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values } = parseCommandLine(argv, CHECK_FLAGS);
   if (values.help) {
     process.stdout.write(HELP.check);
     return 0;
   }
-  const workspace = typeof values.cwd === 'string' ? values.cwd : process.cwd();
-  const items = await checkPrerequisites(workspace, {
-    python: typeof values.python === 'string' ? values.python : undefined,
-    metaUrl: typeof values['meta-url'] === 'string' ? values['meta-url'] : undefined,
-  });
+  const { workspace, settings } = await resolveCliSettings(values, process.env);
+  const items = await checkPrerequisites(workspace, { settings, env: process.env });
   if (values.json) {
     process.stdout.write(JSON.stringify(items, null, 2) + '\n');
   } else {

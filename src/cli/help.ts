@@ -33,20 +33,27 @@ Flags (they win over .smokes-fixer.json in the workspace):
   --retries N               attempts per failure signature, 1–3 (default: 3)
   --time-budget SECONDS     wall-clock budget of the whole loop, 10–600 (default: 600)
   --meta-url URL            the exec-rpc /__meta endpoint (default: http://127.0.0.1:8790/__meta)
-  --python PATH             interpreter that runs pytest (default: python3, else python)
+  --python PATH             interpreter that runs pytest (default: an activated VIRTUAL_ENV, else the
+                            workspace's .venv/ or venv/, else python3, else python)
   --nd-smoke                live ndsmoke: ND_SMOKE=1 with temperature 0 and top_p 0 (also ND_SMOKE=1 in the environment)
   --allow-test-edits        let patches edit smoke tests and conftest.py and add skip/xfail markers
   --hard-reset              on regression use git reset --hard && git clean -fd (only when the tree was clean)
   --json                    print exactly one JSON object on stdout (the bundle, or a success summary);
                             everything else goes to stderr
 
-Exit codes: 0 all tests pass, 1 escalation, 2 usage or configuration error.
+Exit codes: 0 all tests pass, 1 escalation, 2 usage or configuration error (also: another loop runs
+on the workspace, the producer cannot start, the interpreter lacks a module the tests import).
 Artifacts: artifacts/smoke.xml, artifacts/smoke.html, requirements.snapshot.txt,
-artifacts/escalation.json (on escalation), artifacts/summary.json (on success), artifacts/run-log.jsonl.
+artifacts/escalation.json (on escalation), artifacts/summary.json (on success), artifacts/run-log.jsonl,
+artifacts/pytest-output.txt (the latest pytest run's output); the previous run's in artifacts/previous/.
 `,
   check: `smokes-fixer check — check the prerequisites of the loop, one line each, with what to do
 
-Usage: smokes-fixer check [--cwd DIR] [--python PATH] [--meta-url URL] [--json]
+Usage: smokes-fixer check [--cwd DIR] [--python PATH] [--meta-url URL] [--producer KIND]
+                          [--producer-command CMD] [--openai-base-url URL] [--openai-model NAME]
+                          [--openai-api-key-env VAR] [--json]
+Names the interpreter and why it was chosen, and whether the patch producer can start (its program on
+PATH or as an executable file; the OpenAI-compatible URL well formed and its key set).
 Exit codes: 0 every required item is in place, 1 something required is missing.
 `,
   probe: `smokes-fixer probe — check the exec-rpc service's freshness (GET /__meta)

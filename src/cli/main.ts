@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
-import { describeError, SmokesError } from '../core/errors';
+import { describeError, isConfigurationError } from '../core/errors';
 import type { Logger, LoopOutcome } from '../core/types';
 import { runLoop, restoreLastSnapshot } from '../core/loop';
 import { McpInvestigator } from '../core/investigation';
-import { createProducer } from '../producers';
+import { checkProducer, createProducer, producerUnavailable } from '../producers';
 import { waitForEnterOrChange } from '../producers/manual';
 import { EventPrinter } from './printer';
 import { parseCommandLine, resolveCliSettings, RUN_FLAGS, UsageError } from './options';
@@ -63,6 +63,9 @@ async function runCommand(argv: string[]): Promise<number> {
   const human = json ? process.stderr : process.stdout;
   const printer = new EventPrinter(human);
   const log = stderrLogger(process.env.SMOKES_FIXER_DEBUG === '1');
+  // PRODUCT.md 25: a producer that cannot start stops the run before pytest runs (exit 2).
+  const producerCheck = await checkProducer(settings, { workspace, env: process.env });
+  if (!producerCheck.ok) throw producerUnavailable(producerCheck);
   const producer = createProducer(settings, {
     workspace,
     env: process.env,
@@ -153,7 +156,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      const usage = error instanceof UsageError || (error instanceof SmokesError && (error.code === 'config' || error.code === 'pytest-missing' || error.code === 'pytest-usage' || error.code === 'pytest-no-tests'));
+      const usage = error instanceof UsageError || isConfigurationError(error);
       process.stderr.write(`smokes-fixer: ${describeError(error)}\n`);
       if (process.env.SMOKES_FIXER_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
       process.exitCode = usage ? EXIT.usage : EXIT.escalated;

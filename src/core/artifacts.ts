@@ -1,7 +1,8 @@
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access, appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { serializeBundle, type EscalationBundle } from './bundle';
 import { runProcess, throwIfAborted } from './processes';
+import { silentLogger, type Logger } from './types';
 
 /** The artifacts the spec lists in the bundle, relative to the workspace, in the spec's order. */
 export const SPEC_ARTIFACTS = ['artifacts/smoke.html', 'artifacts/smoke.xml', 'requirements.snapshot.txt'] as const;
@@ -59,4 +60,88 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temp, content, 'utf8');
   await rename(temp, path);
+}
+
+/**
+ * One run's result files in `artifacts/` (PRODUCT.md 21). Only these move: the folder may hold files of
+ * the user's own, which the product never touches.
+ */
+export const RUN_RESULT_FILES = [
+  'escalation.json',
+  'summary.json',
+  'smoke.xml',
+  'smoke.records.jsonl',
+  'smoke.html',
+  'run-log.jsonl',
+  'pytest-output.txt',
+] as const;
+
+export const PREVIOUS_DIR = 'artifacts/previous';
+
+/**
+ * At the start of a run: the previous run's result files move to `artifacts/previous/` (whatever was
+ * there before is dropped: one generation), so `artifacts/` holds the current run only. Returns the
+ * names moved.
+ */
+export async function rotateArtifacts(workspace: string): Promise<string[]> {
+  const dir = join(workspace, 'artifacts');
+  const present: string[] = [];
+  for (const name of RUN_RESULT_FILES) {
+    if (await access(join(dir, name)).then(() => true, () => false)) present.push(name);
+  }
+  if (present.length === 0) return [];
+  const previous = join(workspace, PREVIOUS_DIR);
+  await rm(previous, { recursive: true, force: true });
+  await mkdir(previous, { recursive: true });
+  for (const name of present) await rename(join(dir, name), join(previous, name));
+  return present;
+}
+
+/** The product's own files, kept out of `git status` through the clone's `.git/info/exclude`. */
+export const EXCLUDED_OWN_FILES = ['artifacts/', 'requirements.snapshot.txt', '.smokes-fixer/'] as const;
+const EXCLUDE_HEADER = '# Smokes Fixer: its own files in this clone (local, never committed)';
+
+/**
+ * Adds `artifacts/`, `requirements.snapshot.txt` and `.smokes-fixer/` of this workspace to the clone's
+ * `info/exclude` (PRODUCT.md 21): local to the clone, never a committed file. Anchored to the workspace
+ * folder, so a folder of the same name elsewhere in the repository is not hidden. Works in linked
+ * worktrees and with a `.git` file; does nothing outside a git repository. Returns the lines added.
+ */
+export async function excludeOwnFiles(workspace: string, signal?: AbortSignal): Promise<string[]> {
+  const r = await runProcess('git', ['rev-parse', '--path-format=absolute', '--git-path', 'info/exclude', '--show-prefix'], {
+    cwd: workspace,
+    env: { GIT_OPTIONAL_LOCKS: '0' },
+    signal,
+    timeoutMs: 30_000,
+  });
+  if (r.exitCode !== 0) return []; // not a repository (or no git): nothing to add to
+  const [excludePathRaw, prefixRaw = ''] = r.stdout.split('\n');
+  const excludePath = isAbsolute(excludePathRaw.trim()) ? excludePathRaw.trim() : resolve(workspace, excludePathRaw.trim());
+  const prefix = prefixRaw.trim();
+  const wanted = EXCLUDED_OWN_FILES.map((f) => `/${prefix}${f}`);
+  const existing = await readFile(excludePath, 'utf8').catch(() => '');
+  const lines = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
+  const missing = wanted.filter((w) => !lines.has(w));
+  if (missing.length === 0) return [];
+  await mkdir(dirname(excludePath), { recursive: true });
+  const lead = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  const header = lines.has(EXCLUDE_HEADER) ? [] : [EXCLUDE_HEADER];
+  await appendFile(excludePath, lead + [...header, ...missing].join('\n') + '\n');
+  return missing;
+}
+
+/**
+ * What a run does to its files before anything else (PRODUCT.md 21), under the workspace lock: the
+ * previous run's results to `artifacts/previous/`, the product's files into `.git/info/exclude`.
+ */
+export async function beginRunArtifacts(workspace: string, o: { log?: Logger; signal?: AbortSignal } = {}): Promise<void> {
+  const log = o.log ?? silentLogger;
+  const moved = await rotateArtifacts(workspace);
+  if (moved.length > 0) log.info(`The previous run's results moved to ${PREVIOUS_DIR}/: ${moved.join(', ')}.`);
+  try {
+    const added = await excludeOwnFiles(workspace, o.signal);
+    if (added.length > 0) log.info(`Added to the clone's .git/info/exclude: ${added.join(', ')}.`);
+  } catch (error) {
+    log.warn(`Could not add Smokes Fixer's files to .git/info/exclude: ${(error as Error).message}`);
+  }
 }

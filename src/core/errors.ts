@@ -18,7 +18,13 @@ export type ErrorCode =
   | 'producer'
   | 'freshness'
   | 'cancelled'
-  | 'time-budget';
+  | 'time-budget'
+  /** Another live loop holds the workspace lock (PRODUCT.md 23). */
+  | 'locked'
+  /** The patch producer cannot start: not found, not executable, no key, bad URL (PRODUCT.md 25). */
+  | 'producer-unavailable'
+  /** The interpreter lacks a third-party module the tests import (PRODUCT.md 27). */
+  | 'environment';
 
 export class SmokesError extends Error {
   constructor(
@@ -49,4 +55,19 @@ export function describeError(error: unknown): string {
   if (error instanceof SmokesError) return error.readable;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Errors that are the set-up's, not the code's: the CLI exits 2 on them, the loop spends no attempt. */
+export const CONFIGURATION_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'config',
+  'pytest-missing',
+  'pytest-usage',
+  'pytest-no-tests',
+  'locked',
+  'producer-unavailable',
+  'environment',
+]);
+
+export function isConfigurationError(error: unknown): error is SmokesError {
+  return error instanceof SmokesError && CONFIGURATION_ERRORS.has(error.code);
 }

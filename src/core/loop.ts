@@ -9,11 +9,13 @@ import { AttemptLedger } from './ledger';
 import { lostTests } from './verdict';
 import { RunLog } from './runLog';
 import { baselineArgs, displayCommand, type Selection } from './pytestCommand';
-import { detectPytest, resolvePython, runPytest } from './pytestRunner';
+import { detectPytest, runPytest } from './pytestRunner';
+import { acquireLockIfUsed, acquireWorkspaceLock } from './lock';
+import { displayPython, environmentProblem, findInterpreter, type Interpreter } from './interpreter';
 import { renderHtmlReport } from './htmlReport';
 import { SnapshotStore, type LoopState, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, isFreshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
-import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
+import { artifactList, beginRunArtifacts, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
 import { pauseForTest } from './testHooks';
@@ -37,6 +39,8 @@ export interface LoopOptions {
   settings: Settings;
   producer: PatchProducer;
   python?: string;
+  /** Why `python` (for the checklist), e.g. "the Python extension's environment". */
+  pythonReason?: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log?: Logger;
@@ -50,6 +54,8 @@ export interface LoopOptions {
 export const ARTIFACTS_DIR = 'artifacts';
 export const RUN_LOG = 'artifacts/run-log.jsonl';
 export const SUMMARY_FILE = 'artifacts/summary.json';
+/** The latest pytest run's whole output (capped), beside the run log. */
+export const OUTPUT_FILE = 'artifacts/pytest-output.txt';
 
 /**
  * The repair loop of loop-spec.md, read as PRODUCT.md decides. One path: baseline, freshness, then per
@@ -79,6 +85,9 @@ class RepairLoop {
   private readonly runLog: RunLog;
   private readonly selection: Selection;
   /** Names this run's conflict folder (.smokes-fixer/conflicts/<runId>). */
+  private interpreter: Interpreter | null = null;
+  /** The interpreter as a person types it in the workspace (repro commands). */
+  private pythonShown = 'python3';
   private readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   private readonly repro: string[] = [];
   private readonly published = new Map<string, string>();
@@ -94,7 +103,7 @@ class RepairLoop {
     this.settings = o.settings ?? defaultSettings;
     this.log = o.log ?? silentLogger;
     this.redact = runRedactor(o.env);
-    this.runLog = new RunLog(join(o.workspace, RUN_LOG), this.redact);
+    this.runLog = new RunLog(join(o.workspace, RUN_LOG), this.redact, join(o.workspace, OUTPUT_FILE));
     this.ledger = new AttemptLedger(this.settings.retries, this.settings.maxLoops, new Set(o.excludedSignatures ?? []));
     this.selection = o.only && o.only.length > 0
       ? { select: [...o.only], markExpr: '' }
@@ -106,7 +115,7 @@ class RepairLoop {
   }
 
   private emit(event: LoopEvent): void {
-    this.runLog.write('event', { event: event as unknown as Record<string, unknown> });
+    this.runLog.event(event);
     try {
       this.o.onEvent?.(event);
     } catch (error) {
@@ -156,11 +165,26 @@ class RepairLoop {
       validate: (a, l, d) => this.validate(a, l, d),
       record: (kind, data) => this.runLog.write(kind, data),
       publishLedger: () => this.publishLedger(),
+      pythonShown: this.pythonShown,
+      environmentProblem: (failure) =>
+        environmentProblem(failure, { python: p.python, pythonDisplay: this.pythonShown, workspace: this.o.workspace, signal: this.signal }),
       literalReset: this.settings.hardReset && p.cleanAtStart && p.store.mode === 'git' ? () => p.store.hardReset() : undefined,
     };
   }
 
   async run(): Promise<LoopOutcome> {
+    // One loop per workspace (PRODUCT.md 23): taken before anything is written, released on every exit.
+    const lock = acquireWorkspaceLock(this.o.workspace, { log: this.log });
+    try {
+      await beginRunArtifacts(this.o.workspace, { log: this.log });
+      return await this.runLocked();
+    } finally {
+      this.runLog.close();
+      lock.release();
+    }
+  }
+
+  private async runLocked(): Promise<LoopOutcome> {
     const budgetMs = this.settings.timeBudgetSeconds * 1000;
     const onOuterAbort = () => this.controller.abort(new SmokesError('cancelled', 'The run was cancelled.'));
     if (this.o.signal?.aborted) onOuterAbort();
@@ -197,17 +221,18 @@ class RepairLoop {
 
   private checklist(): string[] {
     return [
-      `Run the baseline: ${displayCommand(baselineArgs(this.selection))} (results from JUnit XML)`,
+      `Run the baseline with ${this.interpreter?.why ?? this.pythonShown}: ${displayCommand(baselineArgs(this.selection), this.pythonShown)} (results from JUnit XML)`,
       'Check that the exec-rpc service is fresh before each test run; restart and probe it when stale (skipped where it is not configured)',
       `Track each failure by signature (node id, exception, file:line, message), at most ${this.settings.retries} attempts each`,
       `Ask ${this.o.producer.label} for a unified diff (≤ ${LIMITS.maxFiles} files, ≤ ${LIMITS.maxChangedLines} lines) and check it before it touches the tree`,
       'Verify each patch with the baseline: keep it, revert it, or roll back and escalate',
       `Stop when all pass, a signature is exhausted, after ${this.settings.maxLoops} loops, on an oversized patch, or after ${this.settings.timeBudgetSeconds}s`,
-      'Write artifacts (smoke.xml, smoke.html, requirements snapshot) and the escalation bundle when stopping',
+      'Write artifacts (smoke.xml, smoke.html, requirements snapshot) and the escalation bundle when stopping; the previous run\'s are in artifacts/previous/, and in a git repository these files stay out of git status through .git/info/exclude',
     ];
   }
 
   private async loop(): Promise<LoopOutcome> {
+    await this.chooseInterpreter();
     this.emit({ type: 'checklist', items: this.checklist() });
     const prepared = await this.prepare();
 
@@ -235,10 +260,19 @@ class RepairLoop {
     return await this.succeed(progress);
   }
 
-  /** Interpreter, pytest, snapshots, freshness set-up: everything checked before the first run. */
+  /** PRODUCT.md 27: the given interpreter, else configured, VIRTUAL_ENV, .venv/, venv/, python3, python. */
+  private async chooseInterpreter(): Promise<void> {
+    this.interpreter = this.o.python
+      ? { python: this.o.python, source: 'editor', why: this.o.pythonReason ?? `${this.o.python} (given by the editor)` }
+      : await findInterpreter(this.settings.pythonPath, this.o.workspace, this.o.env ?? process.env);
+    this.pythonShown = displayPython(this.interpreter.python, this.o.workspace);
+    this.runLog.write('interpreter', { python: this.interpreter.python, source: this.interpreter.source, why: this.interpreter.why });
+  }
+
+  /** pytest, snapshots, freshness set-up: everything checked before the first run. */
   private async prepare(): Promise<Prepared> {
     const ws = this.o.workspace;
-    const python = this.o.python ?? (await resolvePython(this.settings.pythonPath, ws));
+    const python = this.interpreter!.python;
     const pytest = await detectPytest(python, ws, this.signal);
     if (!pytest.ok) {
       throw new SmokesError(
@@ -311,7 +345,7 @@ class RepairLoop {
 
   private async testRun(label: RunLabel, args: string[]): Promise<PytestRun> {
     await this.ensureFresh();
-    const command = displayCommand(args);
+    const command = displayCommand(args, this.pythonShown);
     if (!this.repro.includes(command)) this.repro.push(command);
     this.emit({ type: 'command', purpose: 'pytest', command, cwd: this.o.workspace });
     const prepared = this.prepared!;
@@ -327,6 +361,7 @@ class RepairLoop {
       log: this.log,
       baseEnv: this.o.env,
       html: prepared.html,
+      pythonDisplay: this.pythonShown,
       onOutput: (text) => this.emit({ type: 'output', source: 'pytest', text }),
     });
     await pauseForTest(`pytest:${label}`);
@@ -458,6 +493,17 @@ export async function restoreLastSnapshot(
   workspace: string,
   log?: Logger,
 ): Promise<{ written: string[]; removed: string[]; conflicts: Conflict[] } | null> {
+  // PRODUCT.md 23: restore waits for no lock but refuses while a live loop holds it, and holds it itself
+  // so no loop starts in the middle of a restore.
+  const lock = acquireLockIfUsed(workspace, { purpose: 'restore', log });
+  try {
+    return await undoLastLoop(workspace, log);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function undoLastLoop(workspace: string, log?: Logger): Promise<{ written: string[]; removed: string[]; conflicts: Conflict[] } | null> {
   const store = await SnapshotStore.open(workspace, { log });
   const state = await store.loadLoopState();
   if (!state) return null;

@@ -40,6 +40,12 @@ export interface CollectErrorRecord extends ExceptionFields {
   longrepr: string | null;
 }
 
+/** A file or folder that collected without error (node ids without `::`). */
+export interface CollectOkRecord {
+  type: 'collect-ok';
+  nodeid: string;
+}
+
 /** A conftest.py that failed to import before the session started (pytest exits 4). */
 export interface ConftestErrorRecord extends ExceptionFields {
   type: 'conftest-error';
@@ -75,6 +81,7 @@ export type PluginRecord =
   | CollectedRecord
   | DeselectedRecord
   | CollectErrorRecord
+  | CollectOkRecord
   | ConftestErrorRecord
   | TestRecord
   | SessionFinishRecord;
@@ -114,6 +121,8 @@ export interface PluginSummary {
   tests: TestRecord[];
   collectErrors: CollectErrorRecord[];
   conftestErrors: ConftestErrorRecord[];
+  /** Files and folders that collected (node ids); empty from plugins older than this record. */
+  collectedFiles: string[];
 }
 
 export function summarizeRecords(records: PluginRecord[]): PluginSummary {
@@ -125,6 +134,7 @@ export function summarizeRecords(records: PluginRecord[]): PluginSummary {
     tests: [],
     collectErrors: [],
     conftestErrors: [],
+    collectedFiles: [],
   };
   for (const r of records) {
     switch (r.type) {
@@ -142,6 +152,9 @@ export function summarizeRecords(records: PluginRecord[]): PluginSummary {
         break;
       case 'collect-error':
         summary.collectErrors.push(r);
+        break;
+      case 'collect-ok':
+        summary.collectedFiles.push(r.nodeid);
         break;
       case 'conftest-error':
         summary.conftestErrors.push(r);

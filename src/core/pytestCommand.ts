@@ -1,5 +1,6 @@
-// The spec's pytest commands as argument arrays, and as the line a person would type. Only these plain
-// commands are shown and put in `repro_commands`; the runner adds its report flags to the argv alone.
+// The spec's pytest commands as argument arrays, and as the line a person would type (PRODUCT.md 22):
+// the interpreter as chosen, `-m pytest`, the arguments quoted for a POSIX shell. Only these commands are
+// shown and put in `repro_commands`; the runner adds its plugin and report flags to the argv alone.
 
 export interface Selection {
   /** Node ids (or paths) to run; empty for the spec's default selection. */
@@ -33,9 +34,13 @@ export function attemptArgs(attempt: number, sel: Selection, nodeid: string): st
   return ['-vv', '-l', '-s', '--tb=long', '--maxfail=1', nodeid];
 }
 
-/** `pytest <args>` with POSIX shell quoting where an argument needs it. */
-export function displayCommand(args: string[]): string {
-  return ['pytest', ...args.map(shellQuote)].join(' ');
+/**
+ * `<python> -m pytest <args>`, each part quoted for a POSIX shell where it needs it. `python -m pytest`,
+ * not the `pytest` script: `-m` puts the working folder on `sys.path`, so only this form reproduces what
+ * the loop saw. `python` is the interpreter as a person types it in the workspace (see displayPython).
+ */
+export function displayCommand(args: string[], python = 'python3'): string {
+  return [shellQuote(python), '-m', 'pytest', ...args.map(shellQuote)].join(' ');
 }
 
 export function shellQuote(arg: string): string {

@@ -19,6 +19,7 @@ import {
 } from './pluginReport';
 import { ProcessTracker, runProcess, stripAnsi } from './processes';
 import { displayCommand } from './pytestCommand';
+import { displayPython, findInterpreter } from './interpreter';
 import { failuresFromRecords } from './signature';
 import {
   MAX_CAPTURED_OUTPUT,
@@ -48,6 +49,8 @@ export interface RunPytestOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Add `--html=<artifactsDir>/smoke.html --self-contained-html` (pytest-html installed). */
   html?: boolean;
+  /** The interpreter as shown in the command (relative inside the workspace); `python` when omitted. */
+  pythonDisplay?: string;
 }
 
 /** pytest's exit codes (pytest.ExitCode). */
@@ -122,7 +125,7 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
   const extra = ['-p', PLUGIN_MODULE, `--junitxml=${junitPath}`, '--color=yes'];
   if (o.html) extra.push(`--html=${join(o.artifactsDir, 'smoke.html')}`, '--self-contained-html');
   const argv = [o.python, '-m', 'pytest', ...o.args, ...extra];
-  const command = displayCommand(o.args);
+  const command = displayCommand(o.args, o.pythonDisplay ?? displayPython(o.python, o.cwd));
   log.debug(`pytest argv: ${argv.join(' ')}`);
 
   let output = '';
@@ -307,7 +310,7 @@ const SEVERITY: Record<TestOutcome, number> = { passed: 0, xpassed: 1, skipped: 
 export function assembleRun(
   junit: JUnitReport | null,
   summary: PluginSummary,
-): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected'> {
+): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected' | 'collectedFiles'> {
   const byAddress = new Map<string, string>();
   const nodeids = [
     ...summary.collected.map((c) => c.nodeid),
@@ -354,6 +357,7 @@ export function assembleRun(
     failures: failuresFromRecords(summary),
     counts,
     collected: summary.collected.map((c) => c.nodeid),
+    collectedFiles: [...(summary.collectedFiles ?? [])],
   };
 }
 
@@ -367,38 +371,12 @@ function testLocation(own: TestRecord[], declared: { file: string; line: number 
 // ---------------------------------------------------------------------------------------------
 // Interpreter and pytest detection
 
-async function probePython(python: string, cwd: string): Promise<{ ok: boolean; error: string | null }> {
-  const r = await runProcess(python, ['-c', 'import sys; print(sys.version_info[0])'], { cwd, timeoutMs: 30_000 });
-  if (r.spawnError) return { ok: false, error: r.spawnError };
-  if (r.exitCode !== 0) return { ok: false, error: `exit ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
-  if (r.stdout.trim() !== '3') return { ok: false, error: `not Python 3 (major version ${r.stdout.trim()})` };
-  return { ok: true, error: null };
-}
-
-/** The configured interpreter (relative paths against cwd), else `python3`, else `python`. */
-export async function resolvePython(configured: string, cwd: string): Promise<string> {
-  const wanted = configured.trim();
-  if (wanted) {
-    const candidate = /[\\/]/.test(wanted) ? resolve(cwd, wanted.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : wanted;
-    const probe = await probePython(candidate, cwd);
-    if (probe.ok) return candidate;
-    throw new SmokesError(
-      'config',
-      `The configured Python interpreter "${wanted}" could not be used: ${probe.error}.`,
-      'Fix the pythonPath setting (or --python), or clear it to use python3 from PATH.',
-    );
-  }
-  const errors: string[] = [];
-  for (const name of ['python3', 'python']) {
-    const probe = await probePython(name, cwd);
-    if (probe.ok) return name;
-    errors.push(`${name}: ${probe.error}`);
-  }
-  throw new SmokesError(
-    'config',
-    `No Python 3 interpreter found on PATH (${errors.join('; ')}).`,
-    'Install Python 3, or set pythonPath (or --python) to your project interpreter.',
-  );
+/**
+ * The interpreter's path or name (PRODUCT.md 27): configured, else an activated VIRTUAL_ENV, else the
+ * workspace's `.venv/` or `venv/`, else `python3`, `python`. See findInterpreter for the reason too.
+ */
+export async function resolvePython(configured: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return (await findInterpreter(configured, cwd, env)).python;
 }
 
 const DETECT_SCRIPT = `

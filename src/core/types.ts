@@ -95,6 +95,8 @@ export interface PytestRun {
   junitPath: string;
   /** Node ids that pytest collected (the selection), when known. */
   collected: string[];
+  /** Files and folders (node ids without `::`) that collected without error, when known. */
+  collectedFiles?: string[];
   durationMs: number;
 }
 

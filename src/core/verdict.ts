@@ -1,4 +1,4 @@
-import type { PytestRun, TestCaseResult } from './types';
+import type { Failure, PytestRun, TestCaseResult } from './types';
 
 /**
  * The keep/revert/regression judgement of PRODUCT.md 4, 5 and 17, as a pure function of two runs:
@@ -6,7 +6,7 @@ import type { PytestRun, TestCaseResult } from './types';
  */
 export interface Verdict {
   kind: 'regression' | 'fixed' | 'no-change';
-  /** Node ids that failed before and pass now (skips and xfails never count). */
+  /** Node ids that failed before and pass now (skips and xfails never count), and modules whose collection error is fixed. */
   fixed: string[];
   /** Node ids that passed before and fail now. */
   newlyFailing: string[];
@@ -29,20 +29,59 @@ export function failedCount(run: PytestRun): number {
   return run.failures.length;
 }
 
+/**
+ * The tests a collection error kept from running: a module's own tests (`path::…`), a folder's
+ * (`path/…`), a conftest.py's folder's (everything under it; all tests for the root one).
+ */
+export function collectionScope(nodeid: string): (id: string) => boolean {
+  if (nodeid === 'conftest.py' || nodeid.endsWith('/conftest.py')) {
+    const dir = nodeid.slice(0, -'conftest.py'.length);
+    return (id) => id.startsWith(dir);
+  }
+  if (nodeid.endsWith('.py')) return (id) => id === nodeid || id.startsWith(`${nodeid}::`);
+  const dir = nodeid.replace(/\/+$/, '');
+  return (id) => dir === '' || dir === '.' || id === dir || id.startsWith(`${dir}/`);
+}
+
+/**
+ * A collection error is fixed when its module collects in the verification run (PRODUCT.md 24): no
+ * collection error for it now, and pytest collected it (or, for a conftest.py, collected anything).
+ */
+export function collectsNow(nodeid: string, after: PytestRun): boolean {
+  if (after.failures.some((f) => f.kind === 'collection-error' && f.nodeid === nodeid)) return false;
+  const inScope = collectionScope(nodeid);
+  const conftest = nodeid === 'conftest.py' || nodeid.endsWith('/conftest.py');
+  const files = after.collectedFiles ?? [];
+  if (conftest) return files.some(inScope) || after.collected.some(inScope) || after.tests.some((t) => inScope(t.nodeid));
+  return files.includes(nodeid) || after.collected.some(inScope) || after.tests.some((t) => inScope(t.nodeid) && t.nodeid !== nodeid);
+}
+
 export function judgePatch(before: PytestRun, after: PytestRun): Verdict {
   const beforeFailing = failingIds(before);
   const afterFailing = failingIds(after);
   const beforeOutcomes = outcomeMap(before);
   const afterOutcomes = outcomeMap(after);
 
+  // Collection errors are judged by their module, which is not a test (PRODUCT.md 24).
+  const brokenModules = [...new Set(before.failures.filter((f) => f.kind === 'collection-error').map((f) => f.nodeid))];
+  const collectedNow = brokenModules.filter((id) => collectsNow(id, after));
+  const fixedScopes = collectedNow.map(collectionScope);
+  // Tests of a module that now collects never ran before: their failures are new, with their own
+  // signatures, and neither regressions nor part of the before/after count.
+  const neverRanBefore = (f: Failure) => f.kind !== 'collection-error' && !beforeOutcomes.has(f.nodeid) && fixedScopes.some((inScope) => inScope(f.nodeid));
+  const newFromCollected = after.failures.filter(neverRanBefore);
+
   const newlyFailing = [...afterFailing].filter((id) => beforeOutcomes.get(id) === 'passed');
-  const fixed = [...beforeFailing].filter((id) => afterOutcomes.get(id) === 'passed' && !afterFailing.has(id));
+  const fixed = [
+    ...[...beforeFailing].filter((id) => !brokenModules.includes(id) && afterOutcomes.get(id) === 'passed' && !afterFailing.has(id)),
+    ...collectedNow,
+  ];
   const turnedIntoSkips = [...beforeFailing].filter((id) => {
     const outcome = afterOutcomes.get(id);
     return outcome === 'skipped' || outcome === 'xfailed';
   });
   const failedBefore = failedCount(before);
-  const failedAfter = failedCount(after);
+  const failedAfter = failedCount(after) - newFromCollected.length;
 
   if (failedAfter > failedBefore || newlyFailing.length > 0) {
     const why = newlyFailing.length > 0
@@ -51,6 +90,9 @@ export function judgePatch(before: PytestRun, after: PytestRun): Verdict {
     return { kind: 'regression', fixed, newlyFailing, failedBefore, failedAfter, turnedIntoSkips, explanation: `Regression: ${why}.` };
   }
   if (fixed.length > 0) {
+    const collectedNote = collectedNow.length > 0
+      ? ` ${collectedNow.join(', ')} collect${collectedNow.length === 1 ? 's' : ''} now${newFromCollected.length > 0 ? `; ${newFromCollected.length} of its tests fail${newFromCollected.length === 1 ? 's' : ''}, a new failure with its own signature` : ''}.`
+      : '';
     return {
       kind: 'fixed',
       fixed,
@@ -58,7 +100,7 @@ export function judgePatch(before: PytestRun, after: PytestRun): Verdict {
       failedBefore,
       failedAfter,
       turnedIntoSkips,
-      explanation: `Fixed ${fixed.length} test(s) (${fixed.slice(0, 3).join(', ')}); failed+errored ${failedBefore} → ${failedAfter}.`,
+      explanation: `Fixed ${fixed.length} failure(s) (${fixed.slice(0, 3).join(', ')}); failed+errored ${failedBefore} → ${failedAfter}${newFromCollected.length > 0 ? ` (+${newFromCollected.length} new)` : ''}.${collectedNote}`,
     };
   }
   const skipNote = turnedIntoSkips.length > 0 ? ` ${turnedIntoSkips.length} failure(s) became skips/xfails, which never count as fixes.` : '';

@@ -1,3 +1,4 @@
+import { SmokesError } from '../core/errors';
 import { runShell, throwIfAborted } from '../core/processes';
 import type { PatchProducer, PatchRequest, ProducerContext, ProducerResult } from '../core/types';
 
@@ -50,7 +51,18 @@ export class CommandProducer implements PatchProducer {
     // Cancellation (or the loop's time budget) wins over whatever the command managed to print.
     if (result.cancelled || ctx.signal.aborted) throwIfAborted(ctx.signal);
 
-    if (result.spawnError) return { kind: 'none', reason: `the producer command could not start: ${result.spawnError.split('\n')[0]}` };
+    // PRODUCT.md 25: a command that cannot start is the set-up's error, not a spent attempt. The shell
+    // exits 127 for a program it cannot find and 126 for one it cannot execute.
+    if (result.spawnError || result.exitCode === 126 || result.exitCode === 127) {
+      const why = result.spawnError
+        ? result.spawnError.split('\n')[0]
+        : withStderr(result.exitCode === 127 ? 'exit 127, the program was not found' : 'exit 126, the program could not be executed', result.stderr);
+      throw new SmokesError(
+        'producer-unavailable',
+        `The producer command "${command}" cannot start (${why}).`,
+        'Set producerCommand (--producer-command) to a command whose program is on PATH or a path to an executable file, run in the workspace; `smokes-fixer check` tells whether it can start.',
+      );
+    }
     if (result.timedOut) return { kind: 'none', reason: `the producer command timed out after ${seconds(timeoutMs)}` };
     if (result.exitCode === EXIT_EXHAUSTED) {
       return { kind: 'exhausted', reason: withStderr('the producer command has nothing left to offer (exit 3)', result.stderr) };

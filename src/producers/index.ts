@@ -4,11 +4,13 @@ import type { PatchProducer } from '../core/types';
 import { CommandProducer } from './command';
 import { ManualProducer, waitForEnterOrChange, type ManualWaiter } from './manual';
 import { OpenAIProducer } from './openai';
+import { checkOpenAI as checkProducerSync, producerUnavailable } from './preflight';
 
 export { CommandProducer, EXIT_EXHAUSTED } from './command';
 export { ManualProducer, waitForEnterOrChange, type ManualWaiter, type WaitOptions } from './manual';
 export { OpenAIProducer } from './openai';
 export { buildPrompt } from './prompt';
+export { checkProducer, producerUnavailable, type ProducerCheck } from './preflight';
 
 export interface CreateProducerOptions {
   workspace: string;
@@ -33,15 +35,11 @@ export function createProducer(settings: Settings, o: CreateProducerOptions): Pa
       return new CommandProducer({ command, cwd: o.workspace, timeoutMs });
     }
     case 'openai': {
+      // A malformed URL or a missing key is a producer that cannot start (PRODUCT.md 25).
+      const check = checkProducerSync(settings, o.env);
+      if (!check.ok) throw producerUnavailable(check);
       const keyEnv = settings.openaiApiKeyEnv;
       const apiKey = o.env[keyEnv]?.trim() || null;
-      if (!apiKey && !isLocalUrl(settings.openaiBaseUrl)) {
-        throw new SmokesError(
-          'config',
-          `The environment variable ${keyEnv} holds no API key for ${settings.openaiBaseUrl}.`,
-          `Set ${keyEnv}, or name another variable with openaiApiKeyEnv; only endpoints on 127.0.0.1 or localhost may go without a key.`,
-        );
-      }
       return new OpenAIProducer({ baseUrl: settings.openaiBaseUrl, model: settings.openaiModel, apiKey, timeoutMs, apiKeyEnv: keyEnv });
     }
     case 'manual':
@@ -52,14 +50,5 @@ export function createProducer(settings: Settings, o: CreateProducerOptions): Pa
         'The vscode-lm producer exists only inside VS Code.',
         'Run the loop from VS Code, or pick command, openai or manual with --producer.',
       );
-  }
-}
-
-function isLocalUrl(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  } catch {
-    return false;
   }
 }

@@ -45,7 +45,7 @@ describe('smokes-fixer CLI (built bundle)', () => {
     ]);
     // The human-readable run went to stderr: the checklist and validation lines.
     expect(r.stderr).toContain('Smokes Fixer — plan');
-    expect(r.stderr).toMatch(/Baseline run: pytest -q tests\/smoke -k smoke --maxfail=3 -rf/);
+    expect(r.stderr).toMatch(/Baseline run: python3 -m pytest -q tests\/smoke -k smoke --maxfail=3 -rf/);
     const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(calls.map((c: { attempt: number }) => c.attempt)).toEqual([1, 1]);
   });

@@ -68,6 +68,7 @@ describe('assisted investigation inside the repair loop', () => {
     });
     const investigator = new McpInvestigator({ settings: settings.investigation, workspace: dir, python: 'python3', log: silent() });
     const events: LoopEvent[] = [];
+    const runLogs: string[] = [];
     // The loop stops as soon as one signature is exhausted (spec step 8), so each run works on one signature:
     // the first run on whichever comes first, the second on the other (the first excluded), the third on
     // the first again with the same investigator, which must not ask again.
@@ -75,6 +76,8 @@ describe('assisted investigation inside the repair loop', () => {
       const file = join(scratch, `requests-${n}.jsonl`);
       const producer = new CommandProducer({ command: `python3 ${join(RECORDER, 'record-requests.py')} ${file}`, cwd: dir, timeoutMs: 60_000 });
       const outcome = await runLoop({ workspace: dir, settings, producer, python: 'python3', investigator, excludedSignatures, onEvent: (e) => events.push(e) });
+      // The run log holds one run (PRODUCT.md 21): keep each run's before the next one moves it aside.
+      runLogs.push(await readFile(join(dir, 'artifacts', 'run-log.jsonl'), 'utf8'));
       expect(outcome.kind).toBe('escalated');
       if (outcome.kind === 'escalated') expect(outcome.reason).toBe('retry budget');
       return jsonLines<PatchRequest>(file);
@@ -148,7 +151,7 @@ describe('assisted investigation inside the repair loop', () => {
     expect(shown.every((e) => e.error === null && e.answer !== null)).toBe(true);
     expect(shown.filter((e) => e.helper === 'public').map((e) => (e.payload as { arguments: unknown }).arguments)).toEqual(publicCalls.map((c) => c.arguments));
     expect(shown.filter((e) => e.helper === 'private').map((e) => (e.payload as { arguments: unknown }).arguments)).toEqual(privateCalls.map((c) => c.arguments));
-    const runLog = await readFile(join(dir, 'artifacts', 'run-log.jsonl'), 'utf8');
+    const runLog = runLogs.join('');
     for (const c of publicCalls) expect(runLog).toContain(JSON.stringify(c.arguments!.messages![0]!.content));
   }, 240_000);
 });

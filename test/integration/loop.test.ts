@@ -83,7 +83,7 @@ describe('the repair loop against real pytest and git', () => {
     // Attempt 1 works from the baseline command; the request names the target and the limits.
     expect(producer.requests[0]!.attempt).toBe(1);
     expect(producer.requests[0]!.target.nodeid).toBe('tests/smoke/test_smoke_calc.py::test_smoke_add');
-    expect(producer.requests[0]!.pytest.command).toContain('pytest -q tests/smoke -k smoke --maxfail=3 -rf');
+    expect(producer.requests[0]!.pytest.command).toContain('python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf');
     expect(producer.requests[0]!.limits).toEqual({ maxFiles: 5, maxChangedLines: 200 });
     // The assert names only the test's line; the code under test comes with the request too.
     expect(producer.requests[0]!.relatedSources.map((r) => r.file)).toContain('calc/__init__.py');
@@ -123,7 +123,7 @@ describe('the repair loop against real pytest and git', () => {
     const bundle = readBundle(dir);
     expect(bundle.reason).toBe('regression');
     expect(bundle.last_patch_diff).toContain('return a * b + 1');
-    expect(bundle.repro_commands[0]).toBe('pytest -q tests/smoke -k smoke --maxfail=3 -rf');
+    expect(bundle.repro_commands[0]).toBe('python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf');
     expect(bundle.artifacts).toEqual(['artifacts/smoke.html', 'artifacts/smoke.xml', 'requirements.snapshot.txt']);
     expect(bundle.failures.map((f) => f.nodeid).sort()).toEqual([
       'tests/smoke/test_smoke_calc.py::test_smoke_add',
@@ -142,8 +142,8 @@ describe('the repair loop against real pytest and git', () => {
     expect(result.reason).toBe('retry budget');
     expect(producer.requests.map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(producer.requests.map((r) => r.target.nodeid)).toEqual(Array(3).fill('tests/smoke/test_smoke_calc.py::test_smoke_add'));
-    expect(producer.requests[1]!.pytest.command).toBe('pytest -q tests/smoke -k smoke --maxfail=3 -rf --tb=short');
-    expect(producer.requests[2]!.pytest.command).toBe('pytest -vv -l -s --tb=long --maxfail=1 tests/smoke/test_smoke_calc.py::test_smoke_add');
+    expect(producer.requests[1]!.pytest.command).toBe('python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf --tb=short');
+    expect(producer.requests[2]!.pytest.command).toBe('python3 -m pytest -vv -l -s --tb=long --maxfail=1 tests/smoke/test_smoke_calc.py::test_smoke_add');
     // Every attempt starts from the same tree, and the escalation leaves no half-fixes.
     expect(await treeBytes(dir)).toEqual(original);
     expect(events.filter((e) => e.type === 'patch-reverted')).toHaveLength(3);
@@ -151,9 +151,9 @@ describe('the repair loop against real pytest and git', () => {
 
     const bundle = readBundle(dir);
     expect(bundle.repro_commands).toEqual([
-      'pytest -q tests/smoke -k smoke --maxfail=3 -rf',
-      'pytest -q tests/smoke -k smoke --maxfail=3 -rf --tb=short',
-      'pytest -vv -l -s --tb=long --maxfail=1 tests/smoke/test_smoke_calc.py::test_smoke_add',
+      'python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf',
+      'python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf --tb=short',
+      'python3 -m pytest -vv -l -s --tb=long --maxfail=1 tests/smoke/test_smoke_calc.py::test_smoke_add',
     ]);
     const add = bundle.failures.find((f) => f.nodeid.endsWith('test_smoke_add'));
     expect(add?.attempts).toBe(3);

@@ -171,16 +171,23 @@ describe('CommandProducer', () => {
     expect(result).toEqual({ kind: 'none', reason: 'the producer command gave an empty answer' });
   });
 
-  it("reports a command that cannot start with the shell's message", async () => {
+  it("stops on a command that cannot start (exit 127, 126, spawn error) with the shell's message, as a set-up error", async () => {
     const r = context();
-    const result = await producer('no-such-producer-command --json').propose(request(), r.ctx);
-    expect(result.kind).toBe('none');
-    expect(result.kind === 'none' && result.reason).toMatch(/exited with code 127: .*no-such-producer-command.*not found/);
+    const notFound = await producer('no-such-producer-command --json').propose(request(), r.ctx).then(() => null, (e: unknown) => e);
+    expect(notFound).toBeInstanceOf(SmokesError);
+    expect((notFound as SmokesError).code).toBe('producer-unavailable');
+    expect((notFound as SmokesError).message).toMatch(/"no-such-producer-command --json" cannot start \(exit 127.*no-such-producer-command.*not found/);
+    expect((notFound as SmokesError).hint).toContain('--producer-command');
+
+    await fs.writeFile(path.join(dir, 'not-executable.sh'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const notExecutable = await producer('./not-executable.sh').propose(request(), r.ctx).then(() => null, (e: unknown) => e);
+    expect((notExecutable as SmokesError).code).toBe('producer-unavailable');
+    expect((notExecutable as SmokesError).message).toMatch(/exit 126/);
 
     const missingCwd = new CommandProducer({ command: 'true', cwd: path.join(dir, 'missing'), timeoutMs: 30_000 });
-    const second = await missingCwd.propose(request(), r.ctx);
-    expect(second.kind).toBe('none');
-    expect(second.kind === 'none' && second.reason).toMatch(/could not start: .*missing/);
+    const second = await missingCwd.propose(request(), r.ctx).then(() => null, (e: unknown) => e);
+    expect((second as SmokesError).code).toBe('producer-unavailable');
+    expect((second as SmokesError).message).toMatch(/cannot start \(.*missing/);
   });
 
   it('ends the whole process group when the command runs over its time', async () => {

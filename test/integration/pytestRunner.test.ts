@@ -63,7 +63,7 @@ describe('runPytest on a project with an assert failure, a library exception and
     const outputs: string[] = [];
     const r = await run(ws, baselineArgs(DEFAULT), { onOutput: (t) => outputs.push(t) });
 
-    expect(r.command).toBe('pytest -q tests/smoke -k smoke --maxfail=3 -rf');
+    expect(r.command).toBe('python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf');
     expect(r.argv.slice(0, 3)).toEqual([PY, '-m', 'pytest']);
     expect(r.argv).toContain('smokes_fixer_pytest');
     expect(r.argv).toContain(`--junitxml=${join(ws, 'artifacts', 'smoke.xml')}`);
@@ -142,7 +142,7 @@ describe('runPytest on a project with an assert failure, a library exception and
   it('counts deselected tests of a marker selection', async () => {
     const ws = await copyFixture('pyproj-failures');
     const r = await run(ws, baselineArgs({ select: [], markExpr: 'fast' }));
-    expect(r.command).toBe('pytest -q -m fast --maxfail=3 -rf');
+    expect(r.command).toBe('python3 -m pytest -q -m fast --maxfail=3 -rf');
     expect(r.counts).toMatchObject({ passed: 1, failed: 1, deselected: 5, total: 2 });
     expect(r.collected.sort()).toEqual([ADD, 'tests/smoke/test_smoke_basics.py::test_smoke_passes'].sort());
   });
@@ -230,7 +230,7 @@ describe('exit codes that are not results', () => {
     const ws = await copyFixture('pyproj-failures');
     const e = await rejection(run(ws, ['-q', 'tests/smoke', '-k', 'matches_nothing_at_all']));
     expect(e.code).toBe('pytest-no-tests');
-    expect(e.message).toContain('pytest -q tests/smoke -k matches_nothing_at_all');
+    expect(e.message).toContain('python3 -m pytest -q tests/smoke -k matches_nothing_at_all');
     expect(e.hint).toBeTruthy();
   });
 

@@ -33,22 +33,25 @@ describe('attemptArgs', () => {
 });
 
 describe('displayCommand', () => {
-  it('prints the plain command a person would type', () => {
-    expect(displayCommand(baselineArgs(NONE))).toBe('pytest -q tests/smoke -k smoke --maxfail=3 -rf');
-    expect(displayCommand(attemptArgs(3, NONE, NODE))).toBe(`pytest -vv -l -s --tb=long --maxfail=1 ${NODE}`);
+  it('prints the command that runs: the interpreter as chosen, -m pytest, the arguments', () => {
+    expect(displayCommand(baselineArgs(NONE))).toBe('python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf');
+    expect(displayCommand(attemptArgs(3, NONE, NODE))).toBe(`python3 -m pytest -vv -l -s --tb=long --maxfail=1 ${NODE}`);
+    expect(displayCommand(['-q'], '.venv/bin/python')).toBe('.venv/bin/python -m pytest -q');
+    expect(displayCommand(['-q'], '/opt/My Python/bin/python3')).toBe("'/opt/My Python/bin/python3' -m pytest -q");
   });
 
   it('quotes what the shell would split or expand', () => {
-    expect(displayCommand(['-m', 'fast and not slow'])).toBe("pytest -m 'fast and not slow'");
-    expect(displayCommand(['tests/t.py::test_p[a b]'])).toBe("pytest 'tests/t.py::test_p[a b]'");
+    expect(displayCommand(['-m', 'fast and not slow'])).toBe("python3 -m pytest -m 'fast and not slow'");
+    expect(displayCommand(['tests/t.py::test_p[a b]'])).toBe("python3 -m pytest 'tests/t.py::test_p[a b]'");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(shellQuote('')).toBe("''");
     expect(shellQuote('$HOME')).toBe("'$HOME'");
+    expect(shellQuote('tests/t.py::test_größe')).toBe("'tests/t.py::test_größe'");
   });
 
   it('round-trips through a real POSIX shell', () => {
-    const args = ['-m', "a and not b's", 'tests/t.py::test_p[x-1 *]', '-k', '$(echo no)', 'plain/path.py'];
-    const printed = execFileSync('/bin/sh', ['-c', `${displayCommand(args).replace(/^pytest/, 'printf "%s\\n"')}`], { encoding: 'utf8' });
+    const args = ['-m', "a and not b's", 'tests/t.py::test_p[x-1 *]', '-k', '$(echo no)', 'plain/path.py', 'tests/t.py::test_größe["q" \\x]'];
+    const printed = execFileSync('/bin/sh', ['-c', `${displayCommand(args).replace(/^python3 -m pytest/, 'printf "%s\\n"')}`], { encoding: 'utf8' });
     expect(printed.split('\n').slice(0, -1)).toEqual(args);
   });
 });

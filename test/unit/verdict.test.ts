@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgePatch, lostTests } from '../../src/core/verdict';
+import { collectionScope, judgePatch, lostTests } from '../../src/core/verdict';
 import type { Failure, PytestRun, TestCaseResult, TestOutcome } from '../../src/core/types';
 
 function runOf(outcomes: Record<string, TestOutcome>, extraFailures: Failure[] = []): PytestRun {
@@ -63,5 +63,60 @@ describe('lostTests', () => {
     const baseline = runOf({ 'tests/smoke/test_m.py': 'error' });
     baseline.failures = [coll];
     expect(lostTests(baseline, runOf({ 'tests/smoke/test_m.py::t': 'passed' }))).toEqual([]);
+  });
+});
+
+describe('judgePatch on collection errors (PRODUCT.md 24)', () => {
+  const collectionError = (nodeid: string): Failure => ({ nodeid, kind: 'collection-error', exceptionType: 'NameError', location: null, message: 'x', signature: `${nodeid} | NameError | ? | x` });
+  const broken = (nodeid: string, others: Record<string, TestOutcome> = {}) => {
+    const run = runOf({ ...others, [nodeid]: 'error' });
+    run.failures = [...run.failures.filter((f) => f.nodeid !== nodeid), collectionError(nodeid)];
+    run.collected = Object.keys(others);
+    return run;
+  };
+
+  it('counts a collection error as fixed when its module collects, and its failing tests as new failures', () => {
+    const before = broken('tests/smoke/test_m.py', { 'tests/smoke/test_o.py::a': 'passed' });
+    const after = runOf({ 'tests/smoke/test_m.py::x': 'failed', 'tests/smoke/test_m.py::y': 'failed', 'tests/smoke/test_o.py::a': 'passed' });
+    const v = judgePatch(before, after);
+    expect(v.kind).toBe('fixed');
+    expect(v.fixed).toEqual(['tests/smoke/test_m.py']);
+    expect(v.failedAfter).toBe(0);
+    expect(v.explanation).toMatch(/test_m\.py collects now; 2 of its tests fail/);
+  });
+
+  it('still calls a test elsewhere that passed and now fails a regression', () => {
+    const before = broken('tests/smoke/test_m.py', { 'tests/smoke/test_o.py::a': 'passed' });
+    const after = runOf({ 'tests/smoke/test_m.py::x': 'passed', 'tests/smoke/test_o.py::a': 'failed' });
+    expect(judgePatch(before, after).kind).toBe('regression');
+  });
+
+  it('is no change while the module still fails to collect, whatever the message', () => {
+    const before = broken('tests/smoke/test_m.py');
+    const after = broken('tests/smoke/test_m.py');
+    after.failures = [{ ...collectionError('tests/smoke/test_m.py'), message: 'other', signature: 'other' }];
+    expect(judgePatch(before, after).kind).toBe('no-change');
+  });
+
+  it('sees a module collect through the plugin even when none of its tests is selected', () => {
+    const before = broken('tests/smoke/test_m.py');
+    const after = runOf({});
+    expect(judgePatch(before, after).kind).toBe('no-change');
+    after.collectedFiles = ['tests', 'tests/smoke', 'tests/smoke/test_m.py'];
+    expect(judgePatch(before, after).kind).toBe('fixed');
+  });
+
+  it('scopes a conftest.py error to its folder, the root one to everything', () => {
+    expect(collectionScope('tests/smoke/conftest.py')('tests/smoke/test_a.py::t')).toBe(true);
+    expect(collectionScope('tests/smoke/conftest.py')('tests/other/test_a.py::t')).toBe(false);
+    expect(collectionScope('conftest.py')('tests/other/test_a.py::t')).toBe(true);
+    expect(collectionScope('tests/smoke/test_m.py')('tests/smoke/test_m.py::t[1]')).toBe(true);
+    expect(collectionScope('tests/smoke/test_m.py')('tests/smoke/test_m2.py::t')).toBe(false);
+    expect(collectionScope('tests/pkg')('tests/pkg/test_a.py::t')).toBe(true);
+    const before = broken('tests/smoke/conftest.py');
+    const after = runOf({ 'tests/smoke/test_a.py::t': 'failed', 'tests/smoke/test_b.py::t': 'passed' });
+    const v = judgePatch(before, after);
+    expect(v.kind).toBe('fixed');
+    expect(v.fixed).toEqual(['tests/smoke/conftest.py']);
   });
 });

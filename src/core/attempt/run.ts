@@ -60,6 +60,10 @@ export interface AttemptEnv {
    * and the tree was clean at the start: then a regression rollback uses it instead of undoing file by file.
    */
   literalReset?: () => Promise<void>;
+  /** The interpreter as a person types it (PRODUCT.md 22); `python3` when not given. */
+  pythonShown?: string;
+  /** PRODUCT.md 27: an error when the failure is the environment's (a third-party module missing), else null. */
+  environmentProblem?: (failure: Failure) => Promise<Error | null>;
 }
 
 /** The run's state the attempts read and advance. */
@@ -77,8 +81,11 @@ export interface Progress {
 
 export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure, attempt: number): Promise<AttemptVerdict> {
   const sig = failure.signature;
+  // PRODUCT.md 27: a third-party module the interpreter lacks is the environment's, not a bug to patch.
+  const environment = await env.environmentProblem?.(failure);
+  if (environment) throw environment;
   const args = attemptArgs(attempt, env.selection, failure.nodeid);
-  env.emit({ type: 'attempt-started', signature: sig, nodeid: failure.nodeid, attempt, command: displayCommand(args) });
+  env.emit({ type: 'attempt-started', signature: sig, nodeid: failure.nodeid, attempt, command: displayCommand(args, env.pythonShown) });
 
   const workRun = await workRunFor(env, p, failure, attempt, args);
   const target = workRun.failures.find((f) => f.signature === sig) ?? failure;

@@ -11,7 +11,7 @@ frame), which stay the same under every ``--tb`` style. The plugin only observes
 its own errors and none changes a report or an outcome. Without the variable it does nothing.
 
 Record types (field ``type``): ``session-start``, ``collected``, ``deselected``, ``collect-error``,
-``test``, ``conftest-error``, ``session-finish``.
+``collect-ok``, ``test``, ``conftest-error``, ``session-finish``.
 """
 
 import json
@@ -200,6 +200,13 @@ def pytest_make_collect_report(collector):
 
 def pytest_collectreport(report):
     if not report.failed:
+        # Files and folders that collected: a module whose collection error is fixed shows here even
+        # when none of its tests is selected (PRODUCT.md 24).
+        try:
+            if report.nodeid and "::" not in report.nodeid:
+                _emit({"type": "collect-ok", "nodeid": report.nodeid})
+        except Exception:
+            pass
         return
     try:
         record = {
