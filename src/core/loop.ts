@@ -25,7 +25,7 @@ import { RunLog } from './runLog';
 import { attemptArgs, baselineArgs, displayCommand, type Selection } from './pytestCommand';
 import { detectPytest, resolvePython, runPytest } from './pytestRunner';
 import { renderHtmlReport } from './htmlReport';
-import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch } from './patch';
+import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, normalisePatch, summarizePatch } from './patch';
 import { checkTestIntegrity } from './integrity';
 import { SnapshotStore, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
@@ -433,7 +433,7 @@ class RepairLoop {
 
     let patch: PatchSummary;
     try {
-      patch = summarizePatch(diff);
+      patch = summarizePatch(await normalisePatch(diff, this.o.workspace, { signal: this.signal })); // placed by context, exact headers
     } catch (error) {
       return this.finishAttempt(failure, attempt, 'not-applied', describeError(error), diff);
     }
@@ -474,7 +474,7 @@ class RepairLoop {
     this.pendingCheckpoint = checkpoint;
     this.lastPatchAt = new Date();
     this.lastPatchDiff = patch.diff;
-    this.runLog.write('applied', { signature: sig, attempt, diff: patch.diff, files });
+    this.runLog.write('applied', { signature: sig, attempt, diff: patch.diff, received: diff, files });
     this.emit({ type: 'patch-applied', signature: sig, attempt, files });
     this.validate('Patch applied', [`${patch.fileCount} file(s), ${patch.changedLines} changed line(s): ${files.join(', ')}.`, 'Verifying with the baseline command.'], 'proceed');
 
