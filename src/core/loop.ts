@@ -435,7 +435,7 @@ class RepairLoop {
     try {
       patch = summarizePatch(await normalisePatch(diff, this.o.workspace, { signal: this.signal })); // placed by context, exact headers
     } catch (error) {
-      return this.finishAttempt(failure, attempt, 'not-applied', describeError(error), diff);
+      return this.finishAttempt(failure, attempt, error instanceof SmokesError && error.code === 'patch-refused' ? 'refused' : 'not-applied', describeError(error), diff);
     }
     this.emit({ type: 'patch-proposed', signature: sig, attempt, patch });
 
