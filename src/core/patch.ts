@@ -115,7 +115,9 @@ const EXTENDED_HEADER =
  * Finds a diff among prose lines: it starts at `diff --git` or a `---`/`+++` pair and ends where the diff
  * grammar ends, so trailing prose is left out.
  */
-function scanBareDiff(lines: string[]): string | null {
+function scanBareDiff(all: string[]): string | null {
+  // The empty string after the answer's last newline is not a line (it would read as an empty context line).
+  const lines = all.length > 0 && all[all.length - 1] === '' ? all.slice(0, -1) : all;
   const plain = lines.map(stripCr);
   let start = -1;
   for (let i = 0; i < plain.length; i++) {
@@ -145,7 +147,8 @@ function scanBareDiff(lines: string[]): string | null {
   }
   const body = lines.slice(start, end);
   if (!looksLikeDiff(body.map(stripCr))) return null;
-  return ensureNewline(body.join('\n'));
+  // Every line ends in a newline: a last empty context line must not read as the diff's final newline.
+  return body.map((l) => `${l}\n`).join('');
 }
 
 // ---------------------------------------------------------------------------------------------
