@@ -253,8 +253,8 @@ export interface Placement {
 
 /**
  * Places every hunk of one file by its context and removed lines, in order and without overlap: the one
- * place the text occurs, or the one nearest the stated line when several do. Throws `patch-does-not-apply`
- * with a reason naming the hunk otherwise.
+ * place the text occurs, or, when it occurs several times, the one at the stated line. Throws a
+ * `HunkRefusal` naming the hunk otherwise.
  */
 export function placeHunks(file: FileLines, hunks: Hunk[], name: string): Placement[] {
   const placements: Placement[] = [];
@@ -268,11 +268,10 @@ export function placeHunks(file: FileLines, hunks: Hunk[], name: string): Placem
     const stated = hunk.oldStart === null ? null : Math.max(0, hunk.oldStart - 1);
     let at: number;
     if (old.length === 0) {
-      // Pure additions: only a number says where, or an empty file.
-      if (n === 0) at = 0;
-      else if (hunk.oldStart === null) throw new HunkRefusal(name, `${label} adds lines without context or removed lines to place them by`);
-      else at = hunk.oldStart + drift; // `-N,0`: insert after line N
-      if (at < from || at > n) throw new HunkRefusal(name, `${label} adds lines at line ${hunk.oldStart}, which is not in the file or not after the previous hunk`);
+      // Pure additions go only into an empty file: elsewhere nothing but a number would say where, and a
+      // number cannot be checked against the file (git refuses such hunks too, short of --unidiff-zero).
+      if (n > 0) throw new HunkRefusal(name, `${label} adds lines without context or removed lines to place them by`);
+      at = 0;
     } else {
       const found: number[] = [];
       const earlier: number[] = [];
@@ -291,16 +290,16 @@ export function placeHunks(file: FileLines, hunks: Hunk[], name: string): Placem
         throw new HunkRefusal(name, why);
       }
       if (found.length === 1) at = found[0];
-      else if (stated === null) {
-        throw new HunkRefusal(name, `${label} is ambiguous: the hunk's context occurs ${found.length} times in ${name}`, true);
-      } else {
-        const expected = stated + drift;
-        const distances = found.map((p) => Math.abs(p - expected));
-        const best = Math.min(...distances);
-        if (distances.filter((d) => d === best).length > 1) {
-          throw new HunkRefusal(name, `${label} is ambiguous: the hunk's context occurs ${found.length} times in ${name}, two of them equally near line ${hunk.oldStart}`, true);
+      else {
+        // Several places: the stated line decides only when it points at one of them (shifted by as much as
+        // the previous hunk was). Taking the nearest one instead would apply the change somewhere else
+        // whenever a model's numbers are off by about the distance between two occurrences.
+        const expected = stated === null ? null : stated + drift;
+        if (expected === null || !found.includes(expected)) {
+          const hint = expected === null ? '' : `, none of them at line ${expected + 1}`;
+          throw new HunkRefusal(name, `${label} is ambiguous: the hunk's context occurs ${found.length} times in ${name}${hint}`, true);
         }
-        at = found[distances.indexOf(best)];
+        at = expected;
       }
     }
     if (stated !== null && old.length > 0) drift = at - stated;

@@ -118,10 +118,25 @@ describe('hunks placed by their context and removed lines', () => {
     expect(normalised).toContain('@@ -9,2 +9,2 @@\n def label(x):\n');
   });
 
-  it('takes the occurrence nearest the stated line when the text occurs several times', async () => {
+  it('takes the occurrence at the stated line when the text occurs several times', async () => {
     const dir = await workspace({ 'shapes.py': TWICE });
-    await applyAsLoop(dir, '--- a/shapes.py\n+++ b/shapes.py\n@@ -8,2 +8,2 @@\n     def size(self):\n-        return 0\n+        return 2\n');
+    await applyAsLoop(dir, '--- a/shapes.py\n+++ b/shapes.py\n@@ -7,2 +7,2 @@\n     def size(self):\n-        return 0\n+        return 2\n');
     expect(await readFile(join(dir, 'shapes.py'), 'utf8')).toBe(TWICE.replace(/return 0\n$/, 'return 2\n'));
+  });
+
+  it('refuses a repeated text when the stated line is at none of its occurrences (no guess at the nearest)', async () => {
+    const dir = await workspace({ 'shapes.py': TWICE });
+    const error = await refusal(dir, '--- a/shapes.py\n+++ b/shapes.py\n@@ -6,2 +6,2 @@\n     def size(self):\n-        return 0\n+        return 2\n');
+    expect(error.message).toContain("ambiguous: the hunk's context occurs 2 times in shapes.py, none of them at line 6");
+  });
+
+  it('shifts later hunks by as much as an earlier hunk was off', async () => {
+    const text = `HEAD = 1\n\n\n${TWICE}`;
+    const dir = await workspace({ 'shapes.py': text });
+    // Both numbers are 3 too high; the first hunk is unique and shows it, so the second lands at line 10.
+    const answer = '--- a/shapes.py\n+++ b/shapes.py\n@@ -4 +4 @@\n-HEAD = 1\n+HEAD = 2\n@@ -13,2 +13,2 @@\n     def size(self):\n-        return 0\n+        return 2\n';
+    await applyAsLoop(dir, answer);
+    expect(await readFile(join(dir, 'shapes.py'), 'utf8')).toBe(`HEAD = 2\n\n\n${TWICE.replace(/return 0\n$/, 'return 2\n')}`);
   });
 
   it('refuses a hunk whose text occurs several times when no number decides', async () => {
@@ -147,10 +162,19 @@ describe('hunks placed by their context and removed lines', () => {
     expect(spaces.message).toContain('does not match');
   });
 
-  it('refuses added lines with neither context nor numbers to place them by', async () => {
+  it('refuses added lines without context or removed lines to place them by, numbers or not', async () => {
     const dir = await workspace({ 'calc.py': CALC });
     const error = await refusal(dir, '--- a/calc.py\n+++ b/calc.py\n@@ @@\n+import math\n');
     expect(error.message).toContain('without context or removed lines');
+    // A number alone cannot be checked against the file, so it does not place a hunk either.
+    const numbered = await refusal(dir, '--- a/calc.py\n+++ b/calc.py\n@@ -2,0 +3 @@\n+import math\n');
+    expect(numbered.message).toContain('without context or removed lines');
+  });
+
+  it('creates a file from a hunk with or without numbers', async () => {
+    const dir = await workspace({});
+    await applyAsLoop(dir, '--- /dev/null\n+++ b/new.py\n@@ @@\n+A = 1\n+B = 2\n');
+    expect(await readFile(join(dir, 'new.py'), 'utf8')).toBe('A = 1\nB = 2\n');
   });
 
   it('places hunks in order without overlap, and refuses hunks given out of order', async () => {
