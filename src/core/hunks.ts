@@ -354,7 +354,8 @@ export function applyPlaced(file: FileLines, placements: Placement[], opts: { eo
     }
     spans.push({ from, to: out.length });
     cursor = oi;
-    if (oi === n && (hunk.oldNoNewline || hunk.newNoNewline)) finalNewline = !hunk.newNoNewline;
+    // Markers on both sides (or neither) change nothing: the file keeps its own final newline.
+    if (oi === n && hunk.oldNoNewline !== hunk.newNoNewline) finalNewline = !hunk.newNoNewline;
   }
   while (cursor < n) out.push({ ...file.lines[cursor++] });
   // Every line but the last ends; the last ends as the file's final newline says.

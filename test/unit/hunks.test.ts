@@ -251,6 +251,10 @@ describe('whitespace, line endings and the final newline', () => {
     expect(await readFile(join(dir, 'a.py'), 'utf8')).toBe('A = 2\n');
     await applyAsLoop(dir, '--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-A = 2\n+A = 3\n\\ No newline at end of file\n');
     expect(await readFile(join(dir, 'a.py'), 'utf8')).toBe('A = 3');
+    // A marker on both sides says nothing changes at the end: the file's own final newline stays.
+    const withNewline = await workspace({ 'b.py': 'A = 1\nB = 1\n' });
+    await applyAsLoop(withNewline, '--- a/b.py\n+++ b/b.py\n@@ @@\n-A = 1\n+A = 2\n B = 1\n\\ No newline at end of file\n');
+    expect(await readFile(join(withNewline, 'b.py'), 'utf8')).toBe('A = 2\nB = 1\n');
   });
 });
 
