@@ -253,19 +253,32 @@ export interface Placement {
 
 /**
  * Places every hunk of one file by its context and removed lines, in order and without overlap: the one
- * place the text occurs, or, when it occurs several times, the one at the stated line. Throws a
- * `HunkRefusal` naming the hunk otherwise.
+ * place the text occurs, or, when it occurs several times, the one at the stated line provided every hunk
+ * of the file is at its stated line. Throws a `HunkRefusal` naming the hunk otherwise.
  */
 export function placeHunks(file: FileLines, hunks: Hunk[], name: string): Placement[] {
   const placements: Placement[] = [];
   const n = file.lines.length;
+  const oldSides = hunks.map((h) => h.lines.filter((l) => l.op !== '+'));
+  const matchesAt = (old: HunkLine[], p: number, eof: boolean) => {
+    if (p < 0 || p + old.length > n || (eof && p + old.length !== n)) return false;
+    for (let j = 0; j < old.length; j++) if (!same(file.lines[p + j].text, old[j].text)) return false;
+    return true;
+  };
+  // The numbers are believed only when every hunk of the file is where its numbers say: a correct diff. One
+  // wrong number shows they are guesses, and a guess that lands on another copy of the text (a blank line, a
+  // repeated `return`) would put the change in the wrong place.
+  let end = 0;
+  const numbersHold = hunks.every((h, k) => {
+    const at = h.oldStart === null ? -1 : oldSides[k].length === 0 ? h.oldStart : h.oldStart - 1;
+    const ok = at >= end && matchesAt(oldSides[k], at, h.oldNoNewline);
+    end = at + oldSides[k].length;
+    return ok;
+  });
   let from = 0;
-  // How far the previous hunk's stated line was from where it landed: later hunks are likely off by as much.
-  let drift = 0;
   hunks.forEach((hunk, k) => {
     const label = `hunk ${k + 1} of ${hunks.length} (${hunk.header})`;
-    const old = hunk.lines.filter((l) => l.op !== '+');
-    const stated = hunk.oldStart === null ? null : Math.max(0, hunk.oldStart - 1);
+    const old = oldSides[k];
     let at: number;
     if (old.length === 0) {
       // Pure additions go only into an empty file: elsewhere nothing but a number would say where, and a
@@ -274,35 +287,27 @@ export function placeHunks(file: FileLines, hunks: Hunk[], name: string): Placem
       at = 0;
     } else {
       const found: number[] = [];
-      const earlier: number[] = [];
+      let earlier = 0;
       for (let p = 0; p + old.length <= n; p++) {
-        if (hunk.oldNoNewline && p + old.length !== n) continue;
-        let ok = true;
-        for (let j = 0; j < old.length && ok; j++) ok = same(file.lines[p + j].text, old[j].text);
-        if (ok) (p >= from ? found : earlier).push(p);
+        if (!matchesAt(old, p, hunk.oldNoNewline)) continue;
+        if (p >= from) found.push(p);
+        else earlier++;
       }
       if (found.length === 0) {
         const first = old.find((l) => l.text.trim() !== '') ?? old[0];
         const why =
-          earlier.length > 0
+          earlier > 0
             ? `${label} matches only before the previous hunk ends (hunks must be in file order and must not overlap)`
             : `${label} does not match: its context and removed lines (from ${JSON.stringify(first.text.slice(0, 60))}) do not occur in the file`;
         throw new HunkRefusal(name, why);
       }
       if (found.length === 1) at = found[0];
+      else if (numbersHold) at = hunk.oldStart! - 1;
       else {
-        // Several places: the stated line decides only when it points at one of them (shifted by as much as
-        // the previous hunk was). Taking the nearest one instead would apply the change somewhere else
-        // whenever a model's numbers are off by about the distance between two occurrences.
-        const expected = stated === null ? null : stated + drift;
-        if (expected === null || !found.includes(expected)) {
-          const hint = expected === null ? '' : `, none of them at line ${expected + 1}`;
-          throw new HunkRefusal(name, `${label} is ambiguous: the hunk's context occurs ${found.length} times in ${name}${hint}`, true);
-        }
-        at = expected;
+        const why = hunk.oldStart === null ? 'no line number says which' : "the file's hunks are not all at their stated lines, so the numbers do not say which";
+        throw new HunkRefusal(name, `${label} is ambiguous: the hunk's context occurs ${found.length} times in ${name} (${why})`, true);
       }
     }
-    if (stated !== null && old.length > 0) drift = at - stated;
     placements.push({ hunk, at });
     from = at + old.length;
   });

@@ -124,18 +124,16 @@ describe('hunks placed by their context and removed lines', () => {
     expect(await readFile(join(dir, 'shapes.py'), 'utf8')).toBe(TWICE.replace(/return 0\n$/, 'return 2\n'));
   });
 
-  it('refuses a repeated text when the stated line is at none of its occurrences (no guess at the nearest)', async () => {
-    const dir = await workspace({ 'shapes.py': TWICE });
-    const error = await refusal(dir, '--- a/shapes.py\n+++ b/shapes.py\n@@ -6,2 +6,2 @@\n     def size(self):\n-        return 0\n+        return 2\n');
-    expect(error.message).toContain("ambiguous: the hunk's context occurs 2 times in shapes.py, none of them at line 6");
-  });
-
-  it('shifts later hunks by as much as an earlier hunk was off', async () => {
+  it('refuses a repeated text when the numbers are not all right, even where a shifted number lands on a copy', async () => {
     const text = `HEAD = 1\n\n\n${TWICE}`;
     const dir = await workspace({ 'shapes.py': text });
-    // Both numbers are 3 too high; the first hunk is unique and shows it, so the second lands at line 10.
-    const answer = '--- a/shapes.py\n+++ b/shapes.py\n@@ -4 +4 @@\n-HEAD = 1\n+HEAD = 2\n@@ -13,2 +13,2 @@\n     def size(self):\n-        return 0\n+        return 2\n';
-    await applyAsLoop(dir, answer);
+    // The first hunk's number is wrong (4 for line 1), which its unique text shows. The second's stated line 5
+    // is a copy of its text, but the numbers are guesses now: a nearest-copy rule would change class A.
+    const shifted = '--- a/shapes.py\n+++ b/shapes.py\n@@ -4 +4 @@\n-HEAD = 1\n+HEAD = 2\n@@ -5,2 +5,2 @@\n     def size(self):\n-        return 0\n+        return 2\n';
+    const error = await refusal(dir, shifted);
+    expect(error.message).toContain("hunk 2 of 2 (@@ -5,2 +5,2 @@) is ambiguous: the hunk's context occurs 2 times in shapes.py");
+    // The same hunks with every number right apply.
+    await applyAsLoop(dir, shifted.replace('@@ -4 +4 @@', '@@ -1 +1 @@').replace('@@ -5,2 +5,2 @@', '@@ -10,2 +10,2 @@'));
     expect(await readFile(join(dir, 'shapes.py'), 'utf8')).toBe(`HEAD = 2\n\n\n${TWICE.replace(/return 0\n$/, 'return 2\n')}`);
   });
 
