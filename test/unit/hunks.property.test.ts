@@ -120,7 +120,7 @@ function gitDiff(dir: string, name: string, context: number): string {
   return r.stdout.split(`a/old/${name}`).join(`a/${name}`).split(`b/new/${name}`).join(`b/${name}`);
 }
 
-const tally = { tried: 0, appliedExactly: 0, refused: 0, appliedWrongly: 0, correctDiffs: 0, byReason: {} as Record<string, number>, byContext: {} as Record<string, { tried: number; refused: number }> };
+const tally = { tried: 0, appliedExactly: 0, refused: 0, appliedWrongly: 0, correctDiffs: 0, correctDiffsRefused: 0, byReason: {} as Record<string, number>, byContext: {} as Record<string, { tried: number; refused: number }> };
 const wrong: Array<{ file: string; mangled: string }> = [];
 
 describe('mangled diffs of real edits to fixture files', () => {
@@ -186,6 +186,7 @@ describe('mangled diffs of real edits to fixture files', () => {
                 expect(await readFile(join(work, name), 'utf8')).toBe(before); // refusals write nothing
                 tally.refused++;
                 byContext.refused++;
+                if (answer === correct) tally.correctDiffsRefused++;
                 const kind = /ambiguous/.test(reason) ? 'ambiguous' : /does not match/.test(reason) ? 'not found' : /without context/.test(reason) ? 'no context' : (error as SmokesError).code;
                 tally.byReason[kind] = (tally.byReason[kind] ?? 0) + 1;
                 continue;
