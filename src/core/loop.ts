@@ -19,6 +19,7 @@ import { artifactList, beginRunArtifacts, writeBundleFile, writeRequirementsSnap
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
 import { pauseForTest } from './testHooks';
+import { normalisePatch } from './patch';
 import type { Conflict, LoopWrite } from './workingTree';
 import {
   conflictDir,
@@ -166,6 +167,7 @@ class RepairLoop {
       record: (kind, data) => this.runLog.write(kind, data),
       publishLedger: () => this.publishLedger(),
       pythonShown: this.pythonShown,
+      normalise: (diff) => normalisePatch(diff, this.o.workspace, { signal: this.signal }),
       environmentProblem: (failure) =>
         environmentProblem(failure, { python: p.python, pythonDisplay: this.pythonShown, workspace: this.o.workspace, signal: this.signal }),
       literalReset: this.settings.hardReset && p.cleanAtStart && p.store.mode === 'git' ? () => p.store.hardReset() : undefined,

@@ -7,9 +7,9 @@
 
 import { chmod, lstat, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
-import { applyPatch as applyHunks, parsePatch, type StructuredPatch } from 'diff';
 import { SmokesError } from './errors';
 import { pruneEmptyDirs } from './fsPrune';
+import { applyPlaced, hunkBodyEnd, hunkCounts, isHunkHeader, parseSections, placeHunks, renderHunk, splitFile, HunkRefusal, type DiffSection, type Hunk } from './hunks';
 import { LIMITS, type PatchFileChange, type PatchSummary } from './types';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +102,8 @@ function hasGitHeader(lines: string[]): boolean {
 }
 
 function looksLikeDiff(lines: string[]): boolean {
-  const hasHunk = lines.some((l) => /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/.test(l));
+  // `@@ @@` with no numbers counts: models write hunks so, and they are placed by their context.
+  const hasHunk = lines.some((l) => isHunkHeader(l));
   const hasHeaders = lines.some((l, i) => l.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ '));
   const gitOnly = hasGitHeader(lines) && lines.some((l) => /^(rename (from|to)|new file mode|deleted file mode|old mode|new mode|GIT binary patch|Binary files )/.test(l));
   return (hasHunk && hasHeaders) || gitOnly || (hasGitHeader(lines) && hasHunk);
@@ -113,9 +114,11 @@ const EXTENDED_HEADER =
 
 /**
  * Finds a diff among prose lines: it starts at `diff --git` or a `---`/`+++` pair and ends where the diff
- * grammar ends, hunks read by their counts so trailing prose is left out.
+ * grammar ends, so trailing prose is left out.
  */
-function scanBareDiff(lines: string[]): string | null {
+function scanBareDiff(all: string[]): string | null {
+  // The empty string after the answer's last newline is not a line (it would read as an empty context line).
+  const lines = all.length > 0 && all[all.length - 1] === '' ? all.slice(0, -1) : all;
   const plain = lines.map(stripCr);
   let start = -1;
   for (let i = 0; i < plain.length; i++) {
@@ -130,22 +133,9 @@ function scanBareDiff(lines: string[]): string | null {
   let end = start;
   while (i < plain.length) {
     const line = plain[i];
-    const hunk = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(line);
-    if (hunk) {
-      let oldLeft = hunk[1] === undefined ? 1 : Number(hunk[1]);
-      let newLeft = hunk[2] === undefined ? 1 : Number(hunk[2]);
-      i++;
-      while (i < plain.length && (oldLeft > 0 || newLeft > 0 || plain[i].startsWith('\\'))) {
-        const l = plain[i];
-        const op = l === '' ? ' ' : l[0];
-        if (op === ' ') {
-          oldLeft--;
-          newLeft--;
-        } else if (op === '-') oldLeft--;
-        else if (op === '+') newLeft--;
-        else if (op !== '\\') break;
-        i++;
-      }
+    if (isHunkHeader(line)) {
+      // Counts when they fit the body, else as far as lines look like hunk lines: trailing prose is left out.
+      i = hunkBodyEnd(plain, i + 1, line);
       end = i;
       continue;
     }
@@ -158,7 +148,8 @@ function scanBareDiff(lines: string[]): string | null {
   }
   const body = lines.slice(start, end);
   if (!looksLikeDiff(body.map(stripCr))) return null;
-  return ensureNewline(body.join('\n'));
+  // Every line ends in a newline: a last empty context line must not read as the diff's final newline.
+  return body.map((l) => `${l}\n`).join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,15 +157,18 @@ function scanBareDiff(lines: string[]): string | null {
 
 /** One file of a patch with everything the apply step needs. */
 interface ParsedFile extends PatchFileChange {
-  hunks: StructuredPatch['hunks'];
+  hunks: Hunk[];
   /** `new mode` / `new file mode`, e.g. '100755'. */
   newMode: string | null;
+  /** Git's extended header lines (modes, renames), kept when the patch is normalised. */
+  extended: string[];
   /** Text of this file's section, for messages. */
   header: string;
 }
 
 /**
  * Counts files (created, deleted and renamed count) and changed lines (added + removed) of a unified diff.
+ * Hunk counts are read from the hunk bodies, not trusted from their headers.
  * Throws `patch-invalid` for a malformed diff and `patch-refused` for binary content.
  */
 export function summarizePatch(diff: string): PatchSummary {
@@ -195,60 +189,18 @@ function parseFiles(diff: string): ParsedFile[] {
       'Ask for a text-only unified diff.',
     );
   }
-  const sections = splitSections(diff);
+  const sections = parseSections(diff);
   if (sections.length === 0) {
     throw new SmokesError('patch-invalid', 'The patch holds no file changes (no `diff --git` or `---`/`+++` headers).', 'A patch must be a unified diff.');
   }
   return sections.map(parseSection);
 }
 
-/** Splits a multi-file diff at `diff --git` lines, or at `---` lines followed by `+++` when there are none. */
-function splitSections(diff: string): string[][] {
-  const lines = diff.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const sections: string[][] = [];
-  let current: string[] | null = null;
-  let inHunk = { old: 0, new: 0 };
-  for (let i = 0; i < lines.length; i++) {
-    const line = stripCr(lines[i]);
-    const insideHunk = inHunk.old > 0 || inHunk.new > 0;
-    const startsFile =
-      !insideHunk &&
-      (line.startsWith('diff --git ') ||
-        (line.startsWith('--- ') && stripCr(lines[i + 1] ?? '').startsWith('+++ ') && !(current && isGitSectionWithoutHeaders(current))));
-    if (startsFile) {
-      current = [];
-      sections.push(current);
-    }
-    if (!current) {
-      if (line.trim() === '') continue;
-      throw new SmokesError('patch-invalid', `The patch starts with a line that is not part of a unified diff: ${JSON.stringify(line.slice(0, 80))}.`, 'A patch must be a unified diff.');
-    }
-    current.push(lines[i]);
-    const hunk = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(line);
-    if (!insideHunk && hunk) {
-      inHunk = { old: hunk[1] === undefined ? 1 : Number(hunk[1]), new: hunk[2] === undefined ? 1 : Number(hunk[2]) };
-    } else if (insideHunk) {
-      const op = line === '' ? ' ' : line[0];
-      if (op === ' ') {
-        inHunk.old--;
-        inHunk.new--;
-      } else if (op === '-') inHunk.old--;
-      else if (op === '+') inHunk.new--;
-      else if (op !== '\\') inHunk = { old: 0, new: 0 }; // malformed; parsePatch will say so
-    }
-  }
-  return sections;
-}
+const EXTENDED_KEPT = /^(old mode |new mode |deleted file mode |new file mode |similarity index |dissimilarity index |rename from |rename to )/;
 
-/** A `diff --git` section that already has its `---` line: the next `---` starts a new file only after `diff --git`. */
-function isGitSectionWithoutHeaders(section: string[]): boolean {
-  return stripCr(section[0]).startsWith('diff --git ') && !section.some((l) => stripCr(l).startsWith('--- '));
-}
-
-function parseSection(section: string[]): ParsedFile {
-  const plain = section.map(stripCr);
-  const header = plain.slice(0, 4).join('\n');
+function parseSection(section: DiffSection): ParsedFile {
+  const plain = section.header;
+  const header = (plain.length > 0 ? plain : [section.hunks[0]?.header ?? '']).slice(0, 4).join('\n');
   const ext = (prefix: string): string | null => {
     const line = plain.find((l) => l.startsWith(prefix));
     return line === undefined ? null : unquote(line.slice(prefix.length).trim());
@@ -256,29 +208,21 @@ function parseSection(section: string[]): ParsedFile {
   if (plain.some((l) => l.startsWith('copy from ') || l.startsWith('copy to '))) {
     throw new SmokesError('patch-invalid', `The patch copies a file (${header.split('\n')[0]}), which Smokes Fixer does not apply.`, 'Ask for the new file as a created file instead.');
   }
-
-  let parsed: StructuredPatch[];
-  try {
-    // parsePatch does not know git's extended headers: hand it the section from the first ---/+++/@@ line.
-    const from = plain.findIndex((l) => l.startsWith('--- ') || l.startsWith('+++ ') || l.startsWith('@@'));
-    parsed = from < 0 ? [] : parsePatch(section.slice(from).join('\n'));
-  } catch (error) {
-    throw new SmokesError('patch-invalid', `The patch is malformed near ${JSON.stringify(header.split('\n')[0])}: ${(error as Error).message}.`, 'Hunk headers must match the lines that follow them.', { cause: error });
-  }
-  if (parsed.length > 1) {
+  const oldLines = plain.filter((l) => l.startsWith('--- '));
+  const newLines = plain.filter((l) => l.startsWith('+++ '));
+  if (oldLines.length > 1 || newLines.length > 1) {
     throw new SmokesError('patch-invalid', `The patch is malformed near ${JSON.stringify(header.split('\n')[0])}: one file section holds several file headers.`, 'A patch must be a unified diff.');
   }
-  const p = parsed[0];
 
-  const gitNames = plain[0].startsWith('diff --git ') ? parseGitHeader(plain[0].slice('diff --git '.length)) : null;
+  const gitNames = plain[0]?.startsWith('diff --git ') ? parseGitHeader(plain[0].slice('diff --git '.length)) : null;
   const renameFrom = ext('rename from ');
   const renameTo = ext('rename to ');
   const newFileMode = ext('new file mode ');
   const deletedFileMode = ext('deleted file mode ');
   const newMode = ext('new mode ') ?? newFileMode;
 
-  let oldName = p?.oldFileName ?? null;
-  let newName = p?.newFileName ?? null;
+  const oldName = oldLines.length ? fileName(oldLines[0]) : null;
+  const newName = newLines.length ? fileName(newLines[0]) : null;
   const prefixed = gitNames !== null || (startsWithPrefix(oldName, 'a/') && startsWithPrefix(newName, 'b/'));
   let oldPath = oldName === null ? null : oldName === '/dev/null' ? null : prefixed ? stripPrefix(oldName, 'a/') : oldName;
   let newPath = newName === null ? null : newName === '/dev/null' ? null : prefixed ? stripPrefix(newName, 'b/') : newName;
@@ -301,21 +245,34 @@ function parseSection(section: string[]): ParsedFile {
     throw new SmokesError('patch-invalid', `The patch names no file near ${JSON.stringify(header.split('\n')[0])}.`, 'A patch must be a unified diff.');
   }
 
-  const hunks = p?.hunks ?? [];
+  const hunks = section.hunks;
   let added = 0;
   let removed = 0;
   for (const h of hunks) {
-    for (const l of h.lines) {
-      if (l.startsWith('+')) added++;
-      else if (l.startsWith('-')) removed++;
+    const c = hunkCounts(h);
+    if (c.old === 0 && c.new === 0) {
+      throw new SmokesError('patch-invalid', `The patch is malformed near ${JSON.stringify(h.header)}: the hunk has no lines.`, 'Each hunk needs context, removed or added lines.');
     }
+    added += c.added;
+    removed += c.removed;
   }
   const status: PatchFileChange['status'] =
     oldPath === null ? 'created' : newPath === null ? 'deleted' : oldPath !== newPath ? 'renamed' : 'modified';
   if (hunks.length === 0 && status === 'modified' && ext('new mode ') === null) {
     throw new SmokesError('patch-invalid', `The patch changes nothing in ${oldPath}: it has no hunks.`, 'Each changed file needs at least one `@@` hunk.');
   }
-  return { oldPath, newPath, status, added, removed, hunks, newMode, header };
+  const extended = plain.filter((l) => EXTENDED_KEPT.test(l));
+  return { oldPath, newPath, status, added, removed, hunks, newMode, extended, header };
+}
+
+/** The name on a `---`/`+++` line: quoted as git quotes it, or up to a tab (before a timestamp). */
+function fileName(line: string): string {
+  const rest = line.slice(4).trim();
+  if (rest.startsWith('"')) {
+    const m = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+    if (m) return unquote(`"${m[1]}"`);
+  }
+  return rest.split('\t')[0].trimEnd();
 }
 
 function startsWithPrefix(name: string | null, prefix: string): boolean {
@@ -445,31 +402,31 @@ export interface PlannedWrite {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+interface FileState {
+  content: string | null;
+  mode: number | null;
+  existed: boolean;
+}
+
+/** A file of the patch as planned: where its hunks landed, exactly. */
+interface PlannedFile {
+  file: ParsedFile;
+  hunks: string[][];
+}
+
 /**
- * Applies the patch to the workspace, all files or none: every file is checked (and patched in memory)
- * before the first write. A patch that does not apply throws `patch-does-not-apply` naming file and hunk.
- * With `check`, nothing is written. Returns the workspace-relative files written or deleted.
+ * Works out in memory what the patch does to every file it names, hunks placed by their context (see
+ * hunks.ts), before anything is written. Throws `patch-does-not-apply` naming file and hunk.
  */
-export async function applyPatch(
-  summary: PatchSummary,
-  workspace: string,
-  opts: {
-    signal?: AbortSignal;
-    check?: boolean;
-    /** Called with every planned write once the whole patch is known to apply, before the first write. */
-    onPlan?: (plan: readonly PlannedWrite[]) => Promise<void>;
-  } = {},
-): Promise<{ files: string[] }> {
-  await checkPatchPaths(summary, workspace);
-  const files = parseFiles(summary.diff);
+async function planPatch(files: ParsedFile[], workspace: string, signal?: AbortSignal): Promise<{ state: Map<string, FileState>; planned: PlannedFile[] }> {
   // A virtual view of the files the patch touches, so several sections on one file compose.
-  const state = new Map<string, { content: string | null; mode: number | null; existed: boolean }>();
+  const state = new Map<string, FileState>();
 
   const load = async (rel: string) => {
     const known = state.get(rel);
     if (known) return known;
     const abs = join(workspace, rel);
-    let entry: { content: string | null; mode: number | null; existed: boolean };
+    let entry: FileState;
     try {
       const st = await stat(abs);
       if (!st.isFile()) throw new SmokesError('patch-does-not-apply', `The patch does not apply: ${rel} is not a regular file.`, 'The producer should patch files, not directories.');
@@ -493,8 +450,9 @@ export async function applyPatch(
   const notApply = (rel: string, why: string) =>
     new SmokesError('patch-does-not-apply', `The patch does not apply to ${rel}: ${why}. Nothing was written.`, 'The file may have changed since the producer read it; the attempt is spent.');
 
+  const planned: PlannedFile[] = [];
   for (const f of files) {
-    opts.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const oldRel = f.oldPath === null ? null : normalizeRel(f.oldPath);
     const newRel = f.newPath === null ? null : normalizeRel(f.newPath);
     let source = '';
@@ -509,15 +467,22 @@ export async function applyPatch(
       const target = await load(newRel);
       if (target.content !== null) throw notApply(newRel, f.status === 'created' ? 'the file to create already exists' : 'the rename target already exists');
     }
-    const applied = f.hunks.length === 0 ? source : applyHunks(source, { ...emptyPatch(), hunks: f.hunks }, { autoConvertLineEndings: true, fuzzFactor: 0 });
-    if (applied === false) {
-      // Name the first hunk that does not fit: the shortest prefix of hunks that fails ends with it.
-      let h = 0;
-      while (h < f.hunks.length - 1 && applyHunks(source, { ...emptyPatch(), hunks: f.hunks.slice(0, h + 1) }, { autoConvertLineEndings: true }) !== false) h++;
-      const hunk = f.hunks[h];
-      throw notApply(oldRel ?? newRel ?? '?', `hunk ${h + 1} of ${f.hunks.length} (@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@) does not match the file`);
+    const lines = splitFile(source);
+    let result = source;
+    let hunks: string[][] = [];
+    if (f.hunks.length > 0) {
+      try {
+        // A created file has no endings of its own: it takes the ones the patch wrote.
+        const eol = oldRel === null && f.hunks.every((h) => h.lines.every((l) => l.op !== '+' || l.cr)) ? '\r\n' : undefined;
+        const applied = applyPlaced(lines, placeHunks(lines, f.hunks, oldRel ?? newRel ?? '?'), { eol });
+        result = applied.content;
+        hunks = applied.hunks.map(renderHunk);
+      } catch (error) {
+        if (error instanceof HunkRefusal) throw notApply(oldRel ?? newRel ?? '?', error.reason);
+        throw error;
+      }
     }
-    const result = applied;
+    planned.push({ file: f, hunks });
     if (f.status === 'deleted') {
       if (result !== '' && f.hunks.length > 0) throw notApply(oldRel!, 'the deletion does not remove the whole file');
       state.set(oldRel!, { content: null, mode: null, existed: state.get(oldRel!)!.existed });
@@ -528,6 +493,59 @@ export async function applyPatch(
     if (oldRel !== null && newRel !== oldRel) state.set(oldRel, { content: null, mode: null, existed: state.get(oldRel)!.existed });
     state.set(newRel!, { content: result, mode: finalMode, existed: state.get(newRel!)?.existed ?? false });
   }
+  return { state, planned };
+}
+
+/**
+ * The patch as it will be applied (issue 13): every hunk placed by its context in the workspace's files and
+ * written with exact line numbers and counts, the file's own text for context and removed lines (so trailing
+ * whitespace and CRLF endings are the file's), and a full git header for each file. Paths are checked before
+ * any file is read. Throws as `applyPatch` would: `patch-invalid`, `patch-refused`, `patch-does-not-apply`
+ * (with "ambiguous: the hunk's context occurs N times in FILE" when the context does not decide).
+ */
+export async function normalisePatch(diff: string, workspace: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+  const summary = summarizePatch(diff);
+  await checkPatchPaths(summary, workspace);
+  const { planned } = await planPatch(parseFiles(summary.diff), workspace, opts.signal);
+  const out: string[] = [];
+  for (const { file, hunks } of planned) {
+    const a = file.oldPath ?? file.newPath!;
+    const b = file.newPath ?? file.oldPath!;
+    out.push(`diff --git ${quotePath(`a/${a}`)} ${quotePath(`b/${b}`)}`, ...file.extended);
+    if (hunks.length > 0) {
+      out.push(`--- ${file.oldPath === null ? '/dev/null' : quotePath(`a/${file.oldPath}`)}`);
+      out.push(`+++ ${file.newPath === null ? '/dev/null' : quotePath(`b/${file.newPath}`)}`);
+      for (const h of hunks) out.push(...h);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Git's quoting of a path with quotes, backslashes or control characters. */
+function quotePath(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/["\\\u0000-\u001f]/.test(path)) return path;
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\t/g, '\\t').replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * Applies the patch to the workspace, all files or none: every file is checked (and patched in memory)
+ * before the first write. Hunks are placed by their context as `normalisePatch` places them. A patch that
+ * does not apply throws `patch-does-not-apply` naming file and hunk. With `check`, nothing is written.
+ * Returns the workspace-relative files written or deleted.
+ */
+export async function applyPatch(
+  summary: PatchSummary,
+  workspace: string,
+  opts: {
+    signal?: AbortSignal;
+    check?: boolean;
+    /** Called with every planned write once the whole patch is known to apply, before the first write. */
+    onPlan?: (plan: readonly PlannedWrite[]) => Promise<void>;
+  } = {},
+): Promise<{ files: string[] }> {
+  await checkPatchPaths(summary, workspace);
+  const { state } = await planPatch(parseFiles(summary.diff), workspace, opts.signal);
 
   const plan: PlannedWrite[] = [];
   for (const [path, entry] of state) {
@@ -552,10 +570,6 @@ export async function applyPatch(
     if (p.mode !== null) await chmod(abs, p.mode);
   }
   return { files: plan.map((p) => p.path) };
-}
-
-function emptyPatch(): StructuredPatch {
-  return { oldFileName: '', newFileName: '', oldHeader: undefined, newHeader: undefined, hunks: [] };
 }
 
 /** Git tracks only the executable bit: keep the file's other permission bits. */

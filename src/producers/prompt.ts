@@ -18,6 +18,8 @@ function systemPrompt(request: PatchRequest): string {
     'You repair failing pytest smoke tests in a Python project.',
     'Answer with exactly one unified git diff and nothing else: no prose, no explanation, no summary.',
     'Use paths relative to the workspace root with a/ and b/ prefixes (as `git diff` prints them), and include enough unchanged context lines for the patch to apply cleanly.',
+    // What the product accepts (issue 13): say it, so a model spends its care on the lines, not the numbers.
+    'Each hunk is placed where its context and removed lines occur in the file, so copy those lines exactly as the file has them (only trailing whitespace may differ) and give each hunk about 3 unchanged lines around the change so that text occurs only once. Hunk line counts are recounted and a header may be just `@@ @@`; a hunk whose text occurs several times in the file is refused unless all line numbers of that file are right. Every hunk needs at least one context or removed line, except in a new file. Hunks of one file go in file order and must not overlap.',
     `Stay within the limits: at most ${maxFiles} files (created, deleted and renamed files count) and at most ${maxChangedLines} changed lines (added plus removed).`,
     tests,
     'Never add pytest.skip, skipif, xfail or importorskip anywhere.',

@@ -183,12 +183,18 @@ describe('summarizePatch', () => {
     expect(thrown(() => summarizePatch(binaryFiles)).code).toBe('patch-refused');
   });
 
+  it('takes hunk counts from the body, not from the header', () => {
+    const wrongCount = '--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n-A\n+B\n+C\n';
+    expect(summarizePatch(wrongCount)).toMatchObject({ fileCount: 1, changedLines: 3, files: [{ added: 2, removed: 1 }] });
+  });
+
   it('refuses malformed diffs with a clear message', () => {
-    const wrongCount = '--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n-A\n+B\n';
-    const e = thrown(() => summarizePatch(wrongCount));
+    const prose = '--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-A\n+B\nThis line is prose.\n';
+    const e = thrown(() => summarizePatch(prose));
     expect(e).toBeInstanceOf(SmokesError);
     expect(e.code).toBe('patch-invalid');
     expect(e.message).toMatch(/malformed/);
+    expect(thrown(() => summarizePatch('@@ -1 +1 @@\n-A\n+B\n')).code).toBe('patch-invalid');
     expect(thrown(() => summarizePatch('hello\nworld\n')).code).toBe('patch-invalid');
     expect(thrown(() => summarizePatch('--- a/x.py\n+++ b/x.py\n')).code).toBe('patch-invalid');
   });

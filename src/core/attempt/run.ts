@@ -60,6 +60,8 @@ export interface AttemptEnv {
    * and the tree was clean at the start: then a regression rollback uses it instead of undoing file by file.
    */
   literalReset?: () => Promise<void>;
+  /** Normalises a producer's diff against the workspace before it is vetted (see vet.ts). */
+  normalise?: (diff: string) => Promise<string>;
   /** The interpreter as a person types it (PRODUCT.md 22); `python3` when not given. */
   pythonShown?: string;
   /** PRODUCT.md 27: an error when the failure is the environment's (a third-party module missing), else null. */
@@ -119,6 +121,7 @@ export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure,
     testFiles: [...new Set([...p.baseline.collected, ...p.baseline.tests.map((t) => t.nodeid)].map((id) => id.split('::')[0]))],
     testDirs: env.selection.select.length === 0 && !env.selection.markExpr ? ['tests/smoke'] : [],
     allowTestEdits: env.allowTestEdits,
+    normalise: env.normalise,
   });
   const finish = (verdict: AttemptVerdict, detail: string, diff: string | null) => finishAttempt(env, p, failure, attempt, verdict, detail, diff);
   if (vetted.kind !== 'patch' && vetted.patch) env.emit({ type: 'patch-proposed', signature: sig, attempt, patch: vetted.patch });
@@ -139,7 +142,7 @@ export async function runAttempt(env: AttemptEnv, p: Progress, failure: Failure,
   }
 
   // Apply and verify.
-  const applied = await applyPatchToTree(env, p, patch, sig, attempt);
+  const applied = await applyPatchToTree(env, p, patch, sig, attempt, vetted.received);
   if (!applied.ok) return finish('not-applied', applied.detail, patch.diff);
   await pauseForTest('applied');
   const before = p.current;
@@ -222,7 +225,7 @@ async function investigate(env: AttemptEnv, p: Progress, target: Failure, attemp
 }
 
 /** Writes the patch, its files recorded in the journal before the first byte lands. */
-async function applyPatchToTree(env: AttemptEnv, p: Progress, patch: PatchSummary, sig: string, attempt: number): Promise<{ ok: true } | { ok: false; detail: string }> {
+async function applyPatchToTree(env: AttemptEnv, p: Progress, patch: PatchSummary, sig: string, attempt: number, received: string): Promise<{ ok: true } | { ok: false; detail: string }> {
   let files: string[];
   try {
     const writes = await env.tree.apply(patch, { signal: env.signal, beforeWrite: (w) => p.journal.begin(w) });
@@ -234,7 +237,8 @@ async function applyPatchToTree(env: AttemptEnv, p: Progress, patch: PatchSummar
   }
   p.lastPatchAt = new Date();
   p.lastPatchDiff = patch.diff;
-  env.record('applied', { signature: sig, attempt, diff: patch.diff, files });
+  // Both the answer's diff as received and the patch as applied (PRODUCT.md 7, issue 13).
+  env.record('applied', { signature: sig, attempt, diff: patch.diff, received, files });
   env.emit({ type: 'patch-applied', signature: sig, attempt, files });
   env.validate('Patch applied', [`${patch.fileCount} file(s), ${patch.changedLines} changed line(s): ${files.join(', ')}.`, 'Verifying with the baseline command.'], 'proceed');
   return { ok: true };

@@ -3,7 +3,7 @@
 
 import { checkTestIntegrity } from '../integrity';
 import { checkPatchPaths, exceedsLimits, extractDiff, summarizePatch } from '../patch';
-import { describeError } from '../errors';
+import { describeError, SmokesError } from '../errors';
 import type { AttemptVerdict, PatchSummary, ProducerResult, StopReason } from '../types';
 
 export interface VetRules {
@@ -13,11 +13,16 @@ export interface VetRules {
   /** Folders whose files count as the selection's tests. */
   testDirs: string[];
   allowTestEdits: boolean;
+  /**
+   * Rewrites the diff as it will be applied (hunks placed by their context, counts from the body: see
+   * hunks.ts); everything after it judges the normalised patch. Absent: the diff is judged as received.
+   */
+  normalise?: (diff: string) => Promise<string>;
 }
 
 export type Vetted =
   /** A patch that may be reviewed and applied. */
-  | { kind: 'patch'; patch: PatchSummary }
+  | { kind: 'patch'; patch: PatchSummary; received: string }
   /** The attempt is spent; `patch` is set when the answer held a readable diff. */
   | { kind: 'spent'; verdict: AttemptVerdict; detail: string; diff: string | null; patch?: PatchSummary }
   /** The loop stops. */
@@ -42,9 +47,10 @@ export async function vetAnswer(result: ProducerResult, rules: VetRules): Promis
 
   let patch: PatchSummary;
   try {
-    patch = summarizePatch(diff);
+    patch = summarizePatch(rules.normalise ? await rules.normalise(diff) : diff);
   } catch (error) {
-    return { kind: 'spent', verdict: 'not-applied', detail: describeError(error), diff };
+    const refused = error instanceof SmokesError && error.code === 'patch-refused';
+    return { kind: 'spent', verdict: refused ? 'refused' : 'not-applied', detail: describeError(error), diff };
   }
   // Everything below judges `patch`: a step that rewrites the diff before it is applied belongs here.
 
@@ -57,5 +63,5 @@ export async function vetAnswer(result: ProducerResult, rules: VetRules): Promis
   }
   const integrity = checkTestIntegrity(patch, { testFiles: rules.testFiles, testDirs: rules.testDirs, allowTestEdits: rules.allowTestEdits });
   if (!integrity.ok) return { kind: 'spent', verdict: 'refused', detail: integrity.reason, diff: patch.diff, patch };
-  return { kind: 'patch', patch };
+  return { kind: 'patch', patch, received: diff };
 }
