@@ -29,7 +29,7 @@ import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch
 import { checkTestIntegrity } from './integrity';
 import { SnapshotStore, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
-import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
+import { artifactList, freezeRequirements, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import { buildPatchRequest } from './request';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
@@ -87,6 +87,10 @@ class RepairLoop {
   private readonly previousAttempts = new Map<string, PatchRequest['previousAttempts']>();
   private python = '';
   private html = false;
+  /** `pip freeze`, started beside the baseline and written at the end (it never holds up a test run). */
+  private freeze: Promise<string | null> | null = null;
+  /** The fallback smoke.html of the last run, written while the loop goes on. */
+  private htmlWritten: Promise<void> = Promise.resolve();
   private snapshots: SnapshotStore | null = null;
   private startSnapshot: Snapshot | null = null;
   private cleanAtStart = false;
@@ -170,6 +174,7 @@ class RepairLoop {
       clearTimeout(this.deadlineTimer);
       this.o.signal?.removeEventListener('abort', onOuterAbort);
       await this.tracker.killAll(500);
+      await this.htmlWritten;
       if (this.snapshots && this.startSnapshot) {
         await this.snapshots
           .saveLoopState({ running: false, startSnapshot: this.startSnapshot, startedAt: this.startSnapshot.createdAt, pid: process.pid })
@@ -249,6 +254,8 @@ class RepairLoop {
       );
     }
     this.html = pytest.html;
+    // No signal: the freeze is an artifact of cancelled and timed-out runs too (finishArtifacts).
+    this.freeze = freezeRequirements({ python: this.python, workspace: ws }).catch(() => null);
     this.snapshots = await SnapshotStore.open(ws, { log: this.log, signal: this.signal });
     this.cleanAtStart = await this.snapshots.isClean();
     this.startSnapshot = await this.snapshots.take('start');
@@ -336,7 +343,11 @@ class RepairLoop {
     });
     this.lastRun = run;
     if (!this.html) {
-      await writeFile(join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html'), renderHtmlReport(run, `Smokes Fixer — ${label} run`));
+      // Off the critical path: rendered and written while the next step runs, awaited at the end.
+      const path = join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html');
+      this.htmlWritten = this.htmlWritten
+        .then(() => writeFile(path, renderHtmlReport(run, `Smokes Fixer — ${label} run`)))
+        .catch((error: unknown) => this.log.warn(`Could not write ${path}: ${describeError(error)}`));
     }
     this.runLog.write('run', {
       label,
@@ -571,7 +582,8 @@ class RepairLoop {
 
   private async finishArtifacts(): Promise<string[]> {
     // Artifacts are collected after the budget too, with their own short limits.
-    const reqs = await writeRequirementsSnapshot({ python: this.python || 'python3', workspace: this.o.workspace }).catch(() => null);
+    await this.htmlWritten;
+    const reqs = await writeRequirementsSnapshot({ python: this.python || 'python3', workspace: this.o.workspace, freeze: this.freeze ?? undefined }).catch(() => null);
     if (reqs === null) this.log.warn('pip freeze was not available: requirements.snapshot.txt not written.');
     const artifacts = await artifactList(this.o.workspace);
     this.emit({ type: 'artifacts', paths: artifacts });
