@@ -255,7 +255,7 @@ async function junitBench() {
     const best = runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
     out.push({ ...best, runs: runs.map((r) => r.ms) });
     say(`junit: ${int(n)} cases, ${mb(best.xmlBytes)} of XML in ${msf(best.ms)}: ${best.mbPerS.toFixed(0)} MB/s, peak RSS ${mb(best.peakRss)}`);
-    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML)`, `${best.mbPerS.toFixed(0)} MB/s`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
+    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML)`, `${best.mbPerS.toFixed(0)} MB/s (per CPU second: ${best.mbPerCpuS.toFixed(0)} MB/s)`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
     rmSync(dir, { recursive: true, force: true });
   }
   results.sections.junit = out;
