@@ -309,9 +309,9 @@ async function extensionBench() {
   results.sections.extension = { sizes, loadMs, loads, activation };
 }
 
+// Not measured yet: timing `activate` inside code-server needs the extension to log its own activation time.
 async function activationInCodeServer() {
-  const { measureActivation } = await import('./lib/activation.mjs');
-  return measureActivation({ root, say });
+  return { error: 'activation inside code-server is not measured yet (see the README)' };
 }
 
 // ---------------------------------------------------------------------------------------------
