@@ -72,13 +72,23 @@ function timedSpawn(cmd, args, opts = {}) {
   });
 }
 
+/** CPU time (user + system, ms) of every child this process has waited for, from /proc/self/stat. */
+function childrenCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of stat(5) (cutime, cstime), counted from after the command name.
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+}
+
+/** Runs the steps in order; wall ms and the CPU ms they used (children and grandchildren included). */
 async function sequence(steps, cwd) {
   const started = process.hrtime.bigint();
+  const cpu = childrenCpuMs();
   for (const [cmd, args, expect] of steps) {
     const r = await timedSpawn(cmd, args, { cwd });
     if (r.code !== expect) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}, expected ${expect}\n${r.tail}`);
   }
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: childrenCpuMs() - cpu };
 }
 
 const median = (xs) => {
@@ -188,7 +198,7 @@ async function loopBench() {
   const sizes = quick ? [10, 500] : [10, 500, 5000];
   const out = [];
   for (const n of sizes) {
-    const pairs = quick ? 3 : n >= 5000 ? 3 : 5;
+    const pairs = Number(process.env.BENCH_PAIRS) || (quick ? 3 : n >= 5000 ? 3 : 5);
     const dir = path.join(work, `suite-${n}`);
     const fixPath = path.join(work, `fix-${n}.diff`);
     writeFileSync(fixPath, FIX);
@@ -201,21 +211,30 @@ async function loopBench() {
     await loopSide(dir, fixPath);
     const loop = [];
     const hand = [];
+    let loopPhases = null;
     for (let p = 0; p < pairs; p++) {
       const order = p % 2 === 0 ? ['loop', 'hand'] : ['hand', 'loop'];
       for (const side of order) {
         reset(dir);
-        if (side === 'loop') loop.push(await loopSide(dir, fixPath));
-        else hand.push(await handSide(dir, fixPath));
+        if (side === 'loop') {
+          loop.push(await loopSide(dir, fixPath));
+          loopPhases = phases(dir);
+        } else hand.push(await handSide(dir, fixPath));
       }
     }
-    const l = median(loop);
-    const h = median(hand);
-    const r = { tests: n + 1, pairs, loopMs: loop, handMs: hand, loopMedianMs: l, handMedianMs: h, ratio: l / h, overheadMs: l - h, phases: phases(dir) };
+    const l = median(loop.map((x) => x.ms));
+    const h = median(hand.map((x) => x.ms));
+    const lc = median(loop.map((x) => x.cpuMs));
+    const hc = median(hand.map((x) => x.cpuMs));
+    const r = { tests: n + 1, pairs, loop, hand, loopMedianMs: l, handMedianMs: h, ratio: l / h, overheadMs: l - h, loopCpuMs: lc, handCpuMs: hc, cpuRatio: lc / hc, cpuOverheadMs: lc - hc, phases: loopPhases };
     out.push(r);
+    say(`loop overhead: ${n + 1} tests: loop ${sec(l)} (CPU ${sec(lc)}), by hand ${sec(h)} (CPU ${sec(hc)})`);
     const target = n <= 10 ? 'overhead < 0.3 s' : n <= 500 ? 'ratio ≤ 1.05' : 'ratio ≤ 1.03';
     const met = n <= 10 ? r.overheadMs < 300 : n <= 500 ? r.ratio <= 1.05 : r.ratio <= 1.03;
-    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests (median of ${pairs} pairs)`, sec(l), sec(h), `${r.ratio.toFixed(2)} (${r.overheadMs >= 0 ? '+' : ''}${sec(r.overheadMs)})`, target, met);
+    const plus = (ms) => `${ms >= 0 ? '+' : ''}${sec(ms)}`;
+    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: wall clock (median of ${pairs} pairs)`, sec(l), sec(h), `${r.ratio.toFixed(2)} (${plus(r.overheadMs)})`, target, met);
+    const cpuMet = n <= 10 ? r.cpuOverheadMs < 300 : n <= 500 ? r.cpuRatio <= 1.05 : r.cpuRatio <= 1.03;
+    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: CPU time (median of ${pairs} pairs)`, sec(lc), sec(hc), `${r.cpuRatio.toFixed(2)} (${plus(r.cpuOverheadMs)})`, target, cpuMet);
   }
   results.sections.loop = out;
 }
@@ -236,7 +255,7 @@ async function junitBench() {
     const best = runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
     out.push({ ...best, runs: runs.map((r) => r.ms) });
     say(`junit: ${int(n)} cases, ${mb(best.xmlBytes)} of XML in ${msf(best.ms)}: ${best.mbPerS.toFixed(0)} MB/s, peak RSS ${mb(best.peakRss)}`);
-    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML)`, `${best.mbPerS.toFixed(0)} MB/s`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
+    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML)`, `${best.mbPerS.toFixed(0)} MB/s (per CPU second: ${best.mbPerCpuS.toFixed(0)} MB/s)`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
     rmSync(dir, { recursive: true, force: true });
   }
   results.sections.junit = out;
@@ -290,9 +309,9 @@ async function extensionBench() {
   results.sections.extension = { sizes, loadMs, loads, activation };
 }
 
+// Not measured yet: timing `activate` inside code-server needs the extension to log its own activation time.
 async function activationInCodeServer() {
-  const { measureActivation } = await import('./lib/activation.mjs');
-  return measureActivation({ root, say });
+  return { error: 'activation inside code-server is not measured yet (see the README)' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,7 +331,7 @@ async function outputBench() {
     const loop = await timedSpawn(process.execPath, [path.join(root, 'dist/cli.js'), 'run', '--cwd', dir, '--python', PYTHON, '--producer', 'command', '--producer-command', `cat >/dev/null; cat '${fixPath}'`], { cwd: dir, sampleRss: true });
     if (loop.code !== 0) throw new Error(`the loop ended with ${loop.code}: ${loop.tail}`);
     reset(dir);
-    const handMs = await handSide(dir, fixPath);
+    const { ms: handMs } = await handSide(dir, fixPath);
     out.push({ printedMB: mbOut * 2, loopMs: loop.ms, handMs, terminalBytes: loop.bytes, peakRss: loop.peakRss });
     say(`output: ${mbOut * 2} MB printed over two runs: loop ${sec(loop.ms)} (peak RSS ${mb(loop.peakRss)}), by hand ${sec(handMs)}`);
   }

@@ -1,4 +1,6 @@
-import { access, appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { serializeBundle, type EscalationBundle } from './bundle';
 import { runProcess, throwIfAborted } from './processes';
@@ -13,24 +15,87 @@ export const BUNDLE_FILE = 'artifacts/escalation.json';
 /**
  * `python -m pip freeze` of the interpreter that ran pytest, into `requirements.snapshot.txt`. Returns
  * the relative path, or null when pip is not available there; then no snapshot file is left behind (an
- * older one would describe some other interpreter).
+ * older one would describe some other interpreter). `freeze` is a freeze started earlier (the loop starts
+ * it beside the baseline run, so the end of a run does not wait for pip).
  */
-export async function writeRequirementsSnapshot(o: { python: string; workspace: string; signal?: AbortSignal }): Promise<string | null> {
+export async function writeRequirementsSnapshot(o: {
+  python: string;
+  workspace: string;
+  signal?: AbortSignal;
+  freeze?: Promise<string | null>;
+  cacheDir?: string;
+}): Promise<string | null> {
   throwIfAborted(o.signal);
-  const result = await runProcess(o.python, ['-m', 'pip', 'freeze'], {
-    cwd: o.workspace,
-    env: { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONIOENCODING: 'utf-8' },
-    signal: o.signal,
-    timeoutMs: 60_000,
-  });
-  if (result.cancelled) throwIfAborted(o.signal);
+  const text = await (o.freeze ?? freezeRequirements(o));
+  throwIfAborted(o.signal);
   const target = join(o.workspace, REQUIREMENTS_SNAPSHOT);
-  if (result.exitCode !== 0 || result.spawnError || result.timedOut) {
+  if (text === null) {
     await rm(target, { force: true });
     return null;
   }
-  await writeAtomically(target, result.stdout);
+  await writeAtomically(target, text);
   return REQUIREMENTS_SNAPSHOT;
+}
+
+/** Where frozen requirements are kept between runs: the user's cache folder, never the workspace. */
+export function freezeCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'smokes-fixer', 'freeze');
+}
+
+interface FreezeCacheEntry {
+  /** The interpreter and its import path (site-packages and the rest of sys.path, cwd excepted). */
+  paths: string[];
+  /** Modification stamps of those paths when the freeze was taken. */
+  stamp: string;
+  freeze: string;
+}
+
+const SYS_PATH_SCRIPT = 'import json, os, sys; print(json.dumps([os.path.realpath(sys.executable)] + [p for p in sys.path if p and p != os.getcwd()]))';
+
+/**
+ * The text of `pip freeze`, or null without pip. Cached per interpreter and the state of its import
+ * path: installing, upgrading or removing a distribution rewrites its site-packages folder (a new
+ * `*.dist-info`), which changes the folder's modification time, so a stale freeze is never reused. A
+ * hit costs a few `stat` calls instead of pip's ~0.5 s.
+ */
+export async function freezeRequirements(o: { python: string; workspace: string; signal?: AbortSignal; cacheDir?: string }): Promise<string | null> {
+  throwIfAborted(o.signal);
+  const cacheFile = join(o.cacheDir ?? freezeCacheDir(), `${createHash('sha256').update(JSON.stringify([o.python, o.workspace, process.env.PYTHONPATH ?? '', process.env.VIRTUAL_ENV ?? ''])).digest('hex').slice(0, 32)}.json`);
+  const cached = await readFile(cacheFile, 'utf8')
+    .then((text) => JSON.parse(text) as FreezeCacheEntry)
+    .catch(() => null);
+  if (cached && Array.isArray(cached.paths) && typeof cached.freeze === 'string' && (await stampOf(cached.paths)) === cached.stamp) return cached.freeze;
+
+  const env = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONIOENCODING: 'utf-8' };
+  const [result, pathsRun] = await Promise.all([
+    runProcess(o.python, ['-m', 'pip', 'freeze'], { cwd: o.workspace, env, signal: o.signal, timeoutMs: 60_000 }),
+    runProcess(o.python, ['-c', SYS_PATH_SCRIPT], { cwd: o.workspace, env, signal: o.signal, timeoutMs: 30_000 }),
+  ]);
+  if (result.cancelled || pathsRun.cancelled) throwIfAborted(o.signal);
+  if (result.exitCode !== 0 || result.spawnError || result.timedOut) return null;
+  try {
+    const paths = JSON.parse(pathsRun.stdout.trim().split('\n').pop() ?? '') as unknown;
+    if (pathsRun.exitCode === 0 && Array.isArray(paths) && paths.every((p) => typeof p === 'string')) {
+      const entry: FreezeCacheEntry = { paths, stamp: await stampOf(paths), freeze: result.stdout };
+      await writeAtomically(cacheFile, JSON.stringify(entry));
+    }
+  } catch {
+    // The cache only saves time: a run without it is still right.
+  }
+  return result.stdout;
+}
+
+async function stampOf(paths: string[]): Promise<string> {
+  const stamps = await Promise.all(
+    paths.map((p) =>
+      stat(p).then(
+        (st) => `${st.ino}:${st.mtimeMs}:${st.size}`,
+        () => 'missing',
+      ),
+    ),
+  );
+  return stamps.join('|');
 }
 
 /** Writes the escalation bundle, validated and in the spec's field order, to `artifacts/escalation.json`. */

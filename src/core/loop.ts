@@ -15,7 +15,7 @@ import { displayPython, environmentProblem, findInterpreter, type Interpreter } 
 import { renderHtmlReport } from './htmlReport';
 import { SnapshotStore, type LoopState, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, isFreshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
-import { artifactList, beginRunArtifacts, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
+import { artifactList, beginRunArtifacts, freezeRequirements, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
 import { pauseForTest } from './testHooks';
@@ -89,6 +89,10 @@ class RepairLoop {
   private interpreter: Interpreter | null = null;
   /** The interpreter as a person types it in the workspace (repro commands). */
   private pythonShown = 'python3';
+  /** `pip freeze`, started beside the baseline and written at the end (it never holds up a test run). */
+  private freeze: Promise<string | null> | null = null;
+  /** The fallback smoke.html of the last run, written while the loop goes on. */
+  private htmlWritten: Promise<void> = Promise.resolve();
   private readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   private readonly repro: string[] = [];
   private readonly published = new Map<string, string>();
@@ -217,6 +221,7 @@ class RepairLoop {
       clearTimeout(deadlineTimer);
       this.o.signal?.removeEventListener('abort', onOuterAbort);
       await this.tracker.killAll(500);
+      await this.htmlWritten;
       await this.saveState(false).catch(() => undefined);
     }
   }
@@ -283,6 +288,8 @@ class RepairLoop {
         'Install pytest in that interpreter, or point the pythonPath setting (--python) at one that has it.',
       );
     }
+    // No signal: the freeze is an artifact of cancelled and timed-out runs too (finishArtifacts).
+    this.freeze = freezeRequirements({ python, workspace: ws }).catch(() => null);
     const store = await SnapshotStore.open(ws, { log: this.log, signal: this.signal });
     const cleanAtStart = await store.isClean();
     const startSnapshot = await store.take('start');
@@ -369,7 +376,11 @@ class RepairLoop {
     await pauseForTest(`pytest:${label}`);
     const run = await running;
     if (!prepared.html) {
-      await writeFile(join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html'), renderHtmlReport(run, `Smokes Fixer — ${label} run`));
+      // Off the critical path: rendered and written while the next step runs, awaited at the end.
+      const path = join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html');
+      this.htmlWritten = this.htmlWritten
+        .then(() => writeFile(path, renderHtmlReport(run, `Smokes Fixer — ${label} run`)))
+        .catch((error: unknown) => this.log.warn(`Could not write ${path}: ${describeError(error)}`));
     }
     this.runLog.write('run', {
       label,
@@ -425,7 +436,8 @@ class RepairLoop {
 
   private async finishArtifacts(): Promise<string[]> {
     // Artifacts are collected after the budget too, with their own short limits.
-    const reqs = await writeRequirementsSnapshot({ python: this.prepared?.python || 'python3', workspace: this.o.workspace }).catch(() => null);
+    await this.htmlWritten;
+    const reqs = await writeRequirementsSnapshot({ python: this.prepared?.python || 'python3', workspace: this.o.workspace, freeze: this.freeze ?? undefined }).catch(() => null);
     if (reqs === null) this.log.warn('pip freeze was not available: requirements.snapshot.txt not written.');
     const artifacts = await artifactList(this.o.workspace);
     this.emit({ type: 'artifacts', paths: artifacts });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile, access } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { artifactList, writeBundleFile, writeRequirementsSnapshot } from '../../src/core/artifacts';
+import { artifactList, freezeRequirements, writeBundleFile, writeRequirementsSnapshot } from '../../src/core/artifacts';
 import { BUNDLE_KEY_ORDER, type EscalationBundle } from '../../src/core/bundle';
 
 let ws: string;
@@ -80,6 +80,36 @@ describe('writeRequirementsSnapshot', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(writeRequirementsSnapshot({ python: 'python3', workspace: ws, signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+  });
+});
+
+describe('freezeRequirements', () => {
+  it('reuses a freeze while the interpreter and its site-packages are unchanged, and freezes again after an install', async () => {
+    // A stand-in interpreter: `-m pip freeze` counts its calls, `-c` reports a site-packages folder.
+    const site = join(ws, 'site-packages');
+    await mkdir(site);
+    const python = join(ws, 'python');
+    await writeFile(
+      python,
+      `#!/bin/sh\nif [ "$1" = "-m" ]; then n=$(cat ${ws}/calls 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${ws}/calls; echo "pkg==$n"; else echo '["${python}", "${site}"]'; fi\n`,
+      { mode: 0o755 },
+    );
+    const o = { python, workspace: ws, cacheDir: join(ws, 'cache') };
+    expect(await freezeRequirements(o)).toBe('pkg==1\n');
+    expect(await freezeRequirements(o)).toBe('pkg==1\n');
+    expect(await readFile(join(ws, 'calls'), 'utf8')).toBe('1\n');
+    // What `pip install` does to site-packages: a new *.dist-info folder.
+    await new Promise((r) => setTimeout(r, 20));
+    await mkdir(join(site, 'newpkg-1.0.dist-info'));
+    expect(await freezeRequirements(o)).toBe('pkg==2\n');
+    expect(await freezeRequirements(o)).toBe('pkg==2\n');
+  });
+
+  it('never caches a failed freeze', async () => {
+    const python = join(ws, 'python-without-pip');
+    await writeFile(python, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    expect(await freezeRequirements({ python, workspace: ws, cacheDir: join(ws, 'cache') })).toBeNull();
+    await expect(readdir(join(ws, 'cache'))).rejects.toThrow();
   });
 });
 
