@@ -56,6 +56,8 @@ export interface LoopOptions {
 export const ARTIFACTS_DIR = 'artifacts';
 export const RUN_LOG = 'artifacts/run-log.jsonl';
 export const SUMMARY_FILE = 'artifacts/summary.json';
+/** Characters of one command's output kept in the run log. */
+export const OUTPUT_LOG_LIMIT = 2_000_000;
 
 /** Thrown inside the loop to end it with one of the spec's stop reasons. */
 class Stop {
@@ -101,6 +103,7 @@ class RepairLoop {
   private pendingCheckpoint: Snapshot | null = null;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private readonly published = new Map<string, string>();
+  private outputLogged = 0;
   /** Blanks the environment's secrets in everything the loop writes to disk or hands out as a bundle. */
   private readonly redact: Redactor;
 
@@ -120,12 +123,30 @@ class RepairLoop {
   }
 
   private emit(event: LoopEvent): void {
-    this.runLog.write('event', { event: event as unknown as Record<string, unknown> });
+    this.logEvent(event);
     try {
       this.o.onEvent?.(event);
     } catch (error) {
       this.log.warn(`An event listener failed: ${describeError(error)}`);
     }
+  }
+
+  /**
+   * Every event goes to the run log, except the output of one command beyond OUTPUT_LOG_LIMIT characters
+   * (a test printing 100 MB must not fill the disk twice); the faces still get all of it live.
+   */
+  private logEvent(event: LoopEvent): void {
+    if (event.type === 'command') this.outputLogged = 0;
+    if (event.type === 'output') {
+      if (this.outputLogged >= OUTPUT_LOG_LIMIT) return;
+      this.outputLogged += event.text.length;
+      if (this.outputLogged >= OUTPUT_LOG_LIMIT) {
+        this.runLog.write('event', { event: { ...event, text: event.text.slice(0, OUTPUT_LOG_LIMIT - (this.outputLogged - event.text.length)) } });
+        this.runLog.write('output-truncated', { source: event.source, limit: OUTPUT_LOG_LIMIT });
+        return;
+      }
+    }
+    this.runLog.write('event', { event: event as unknown as Record<string, unknown> });
   }
 
   /** Tells the faces the ledger's state of every signature whose state or attempt count changed. */
@@ -312,8 +333,8 @@ class RepairLoop {
     throwIfAborted(this.signal);
     this.runLog.write('restart', { command: restart.command, exitCode: restart.exitCode, output: restart.output });
     if (!restart.ok) {
-      this.validate('Restart + probe', [`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).`, 'The service stays stale: escalating.'], 'escalate');
-      throw new Stop('retry budget', `The exec-rpc service stays stale after \`${RESTART_COMMAND}\`.`);
+      this.validate('Restart + probe', [`${restart.problem ?? `The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).`}`, 'The service stays stale: escalating.'], 'escalate');
+      throw new Stop('retry budget', `The exec-rpc service stays stale after \`${RESTART_COMMAND}\`: ${restart.problem ?? 'the probe did not report "t_ms"'}`);
     }
     const after = await this.probe();
     this.validate('Restart + probe', [`The probe reported "t_ms"; the service is now ${after.state}.`], 'proceed');
