@@ -152,7 +152,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      const usage = error instanceof UsageError || (error instanceof SmokesError && (error.code === 'config' || error.code === 'pytest-missing' || error.code === 'pytest-usage' || error.code === 'pytest-no-tests'));
+      const usage = error instanceof UsageError || (error instanceof SmokesError && (error.code === 'config' || error.code === 'artifacts' || error.code === 'pytest-missing' || error.code === 'pytest-usage' || error.code === 'pytest-no-tests'));
       process.stderr.write(`smokes-fixer: ${describeError(error)}\n`);
       if (process.env.SMOKES_FIXER_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
       process.exitCode = usage ? EXIT.usage : EXIT.escalated;

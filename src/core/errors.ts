@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'producer'
   | 'freshness'
   | 'cancelled'
-  | 'time-budget';
+  | 'time-budget'
+  | 'artifacts';
 
 export class SmokesError extends Error {
   constructor(

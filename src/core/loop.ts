@@ -29,7 +29,7 @@ import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch
 import { checkTestIntegrity } from './integrity';
 import { SnapshotStore, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, freshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
-import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
+import { artifactList, artifactWriteError, ensureArtifactsWritable, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import { buildPatchRequest } from './request';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
@@ -190,6 +190,7 @@ class RepairLoop {
       if (isAbortError(error) || this.signal.aborted) return await this.aborted();
       this.runLog.write('error', { message: describeError(error) });
       await this.takeBackPendingPatch('an error');
+      if (error instanceof SmokesError && error.code === 'artifacts') await this.takeBackAllPatches(error.message);
       throw error;
     } finally {
       clearTimeout(this.deadlineTimer);
@@ -217,6 +218,8 @@ class RepairLoop {
 
   private async loop(): Promise<LoopOutcome> {
     this.emit({ type: 'checklist', items: this.checklist() });
+    // Before the snapshot and the first run: nothing is touched when the results could not be recorded.
+    await ensureArtifactsWritable(this.o.workspace);
     await this.prepare();
 
     this.baseline = await this.testRun('baseline', baselineArgs(this.selection));
@@ -361,7 +364,10 @@ class RepairLoop {
     });
     this.lastRun = run;
     if (!this.html) {
-      await writeFile(join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html'), renderHtmlReport(run, `Smokes Fixer — ${label} run`));
+      const html = join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html');
+      await writeFile(html, renderHtmlReport(run, `Smokes Fixer — ${label} run`)).catch((error: unknown) => {
+        throw artifactWriteError(html, error);
+      });
     }
     this.runLog.write('run', {
       label,
@@ -559,6 +565,19 @@ class RepairLoop {
     this.validate('Rollback', [`The tree is back to its state before the first patch (${files.length} file(s) restored).`, 'Stopping to escalate.'], 'escalate');
   }
 
+  /**
+   * A run that cannot record its results (a full or read-only disk) must not leave changes nobody can
+   * review: its kept patches are taken back too.
+   */
+  private async takeBackAllPatches(why: string): Promise<void> {
+    if (!this.snapshots || !this.startSnapshot || this.appliedPatches.length === 0) return;
+    try {
+      await this.rollbackToStart(why);
+    } catch (error) {
+      this.log.error(`Could not take back the loop's patches: ${describeError(error)}. Run \`smokes-fixer restore\`.`);
+    }
+  }
+
   /** A patch on disk without a verdict (cancel, time budget, crash) is taken back. */
   private async takeBackPendingPatch(why: string): Promise<void> {
     const checkpoint = this.pendingCheckpoint;
@@ -587,7 +606,10 @@ class RepairLoop {
       applied_patches: [...this.appliedPatches],
       artifacts,
     });
-    await writeFile(join(this.o.workspace, SUMMARY_FILE), JSON.stringify(summary, null, 2) + '\n');
+    const summaryPath = join(this.o.workspace, SUMMARY_FILE);
+    await writeFile(summaryPath, JSON.stringify(summary, null, 2) + '\n').catch((error: unknown) => {
+      throw artifactWriteError(summaryPath, error);
+    });
     this.validate('Final', [`All selected tests pass after ${this.ledger.loops} loop(s) and ${this.appliedPatches.length} kept patch(es).`], 'done');
     const outcome: LoopOutcome = { kind: 'success', loops: this.ledger.loops, fixed, appliedPatches: [...this.appliedPatches], summary };
     this.emit({ type: 'stopped', outcome });

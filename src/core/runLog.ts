@@ -14,7 +14,12 @@ export class RunLog {
     readonly path: string,
     private readonly redact: Redactor = (t) => t,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch {
+      // The loop checks the artifacts folder itself and says what is wrong; the log just stays silent.
+      this.failed = true;
+    }
   }
 
   write(kind: string, data: Record<string, unknown>): void {

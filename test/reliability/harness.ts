@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,19 +42,22 @@ export interface CliResult {
 }
 
 /** Runs the built CLI without buffering its whole stderr, sampling its memory while it runs. */
-export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stderrFile?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [CLI, ...args], {
+    // stderr straight into a file when the run prints a lot: the kernel copies it, not this process.
+    const stderrFd = o.stderrFile ? openSync(o.stderrFile, 'w') : null;
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
       env: { ...process.env, ND_SMOKE: '', ...o.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', stderrFd ?? 'pipe'],
     });
+    if (stderrFd !== null) closeSync(stderrFd);
     let stdout = '';
     let stderr = '';
     let stderrBytes = 0;
     let peakRss = 0;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
       stderrBytes += d.length;
       stderr = (stderr + d.toString()).slice(-200_000);
     });
@@ -73,6 +76,14 @@ export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?:
     child.on('close', (code) => {
       clearInterval(sample);
       clearTimeout(guard);
+      if (o.stderrFile) {
+        stderrBytes = statSync(o.stderrFile).size;
+        const fd = openSync(o.stderrFile, 'r');
+        const tail = Buffer.alloc(Math.min(stderrBytes, 200_000));
+        readSync(fd, tail, 0, tail.length, Math.max(0, stderrBytes - tail.length));
+        closeSync(fd);
+        stderr = tail.toString('utf8');
+      }
       resolve({ code, stdout, stderr, stderrBytes, peakRss });
     });
   });
