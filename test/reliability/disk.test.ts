@@ -62,14 +62,14 @@ describe('disk: the artifacts folder cannot be written', () => {
     const r = await runAndCompare('artifacts is a file', dir, /Cannot write .*artifacts: a file stands where the folder should be/);
     expect(r.stderr).toMatch(/writable folder/);
     expect(readFileSync(join(dir, 'artifacts'), 'utf8')).toBe('my notes, not a folder\n');
-  });
+  }, 300_000);
 
   it('`artifacts` is a dangling symbolic link: a clear error, the tree untouched', async () => {
     const dir = await projectWith(PROJECT);
     made.push(dir);
     await symlink('/nonexistent/sf-artifacts-target', join(dir, 'artifacts'));
     await runAndCompare('artifacts is a dangling link', dir, /Cannot write .*artifacts: /);
-  });
+  }, 300_000);
 
   it('`artifacts` is on a read-only mount: a clear error, the tree untouched', async () => {
     const dir = await projectWith(PROJECT);
@@ -87,7 +87,7 @@ describe('disk: the artifacts folder cannot be written', () => {
       await writeFile(join(dir, 'artifacts'), 'x\n');
       await runAndCompare('artifacts read-only (fallback: a file)', dir, /Cannot write .*artifacts/);
     }
-  });
+  }, 300_000);
 
   it('the disk fills up while the loop writes its artifacts: a clear error, the tree untouched, no patch left applied', async () => {
     const dir = await projectWith(PROJECT);
@@ -109,5 +109,5 @@ describe('disk: the artifacts folder cannot be written', () => {
     // Exit 2 when Smokes Fixer's own write fails, 1 when pytest's does first (pytest reports it itself).
     await runAndCompare('disk full', dir, /disk is full|No space left on device|ENOSPC/, { exits: [1, 2] });
     expect(existsSync(join(dir, 'artifacts', 'filler'))).toBe(true);
-  });
+  }, 300_000);
 });
