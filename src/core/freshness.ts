@@ -180,12 +180,12 @@ const META_BODY_LIMIT = 64 * 1024;
 
 async function readCapped(response: Response, limit: number): Promise<string> {
   if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+    if (done || !value) break;
     chunks.push(value);
     size += value.length;
     if (size >= limit) {

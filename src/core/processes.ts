@@ -187,7 +187,11 @@ export async function runProcess(file: string, args: string[], options: RunProce
   // A descendant holding stdout open keeps the streams from ending: end descendants as soon as the
   // process itself has exited, so the result does not wait on them.
   let swept: Promise<void> = Promise.resolve();
-  if (options.endDescendantsOnExit) child.on('exit', () => (swept = endMarked(marker, 1000)));
+  if (options.endDescendantsOnExit) {
+    child.on('exit', () => {
+      swept = endMarked(marker, 1000);
+    });
+  }
 
   let timedOut = false;
   let cancelled = false;
