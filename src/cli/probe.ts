@@ -28,7 +28,8 @@ export async function runProbe(argv: string[]): Promise<number> {
   if (status.state !== 'fresh' && values.restart) {
     process.stderr.write(`exec-rpc is ${status.state}: running ${RESTART_COMMAND}\n`);
     const restart = await restartAndProbe({ workspace, metaUrl: url, onOutput: (t) => process.stderr.write(t) });
-    if (!restart.ok) process.stderr.write(`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).\n`);
+    if (!restart.ok) process.stderr.write(`${restart.problem ?? `The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).`}
+`);
     status = await probeFreshness({ url, timeoutMs, workspace, lastPatchAt: null });
   }
   if (values.json) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { SmokesError } from './errors';
 import { serializeBundle, type EscalationBundle } from './bundle';
 import { runProcess, throwIfAborted } from './processes';
 import { silentLogger, type Logger } from './types';
@@ -121,10 +122,59 @@ export async function artifactList(workspace: string): Promise<string[]> {
 
 /** Write-then-rename, so a reader never sees half a file (the extension watches these). */
 async function writeAtomically(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, content, 'utf8');
-  await rename(temp, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temp, content, 'utf8');
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw artifactWriteError(path, error);
+  }
+}
+
+/**
+ * An artifact that cannot be written, as a clear error: a full disk, a read-only folder, `artifacts` that
+ * is a file or a dangling link. Other errors pass through.
+ */
+export function artifactWriteError(path: string, error: unknown): unknown {
+  if (error instanceof SmokesError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EEXIST: 'a file stands where the folder should be',
+    ENOENT: 'a part of the path is missing (a dangling symbolic link?)',
+    ELOOP: 'a symbolic link loops',
+  };
+  if (!code || !why[code]) return error;
+  return new SmokesError(
+    'artifacts',
+    `Cannot write ${path}: ${why[code]} (${code}).`,
+    'Make the artifacts folder of the workspace a writable folder with free space, then run again; any patch the loop had applied was taken back.',
+    { cause: error },
+  );
+}
+
+/**
+ * Before the loop touches anything: the artifacts folder exists (or can be made) and takes a write. A run
+ * that could not record its results must not start.
+ */
+export async function ensureArtifactsWritable(workspace: string): Promise<void> {
+  const dir = join(workspace, 'artifacts');
+  const probe = join(dir, `.write-check.${process.pid}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, 'ok\n');
+  } catch (error) {
+    throw artifactWriteError(dir, error);
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
 }
 
 /**

@@ -24,7 +24,9 @@ export type ErrorCode =
   /** The patch producer cannot start: not found, not executable, no key, bad URL (PRODUCT.md 25). */
   | 'producer-unavailable'
   /** The interpreter lacks a third-party module the tests import (PRODUCT.md 27). */
-  | 'environment';
+  | 'environment'
+  /** An artifact cannot be written: a full disk, a read-only folder, `artifacts` that is a file. */
+  | 'artifacts';
 
 export class SmokesError extends Error {
   constructor(
@@ -66,6 +68,7 @@ export const CONFIGURATION_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'locked',
   'producer-unavailable',
   'environment',
+  'artifacts',
 ]);
 
 export function isConfigurationError(error: unknown): error is SmokesError {

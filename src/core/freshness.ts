@@ -101,7 +101,7 @@ export async function restartAndProbe(o: {
   env?: NodeJS.ProcessEnv;
   /** The meta URL that will be probed: make gets its port as EXEC_RPC_PORT, so the service starts there. */
   metaUrl?: string;
-}): Promise<{ ok: boolean; command: string; output: string; exitCode: number | null }> {
+}): Promise<{ ok: boolean; command: string; output: string; exitCode: number | null; problem: string | null }> {
   throwIfAborted(o.signal);
   const env = o.metaUrl ? { ...(o.env ?? process.env), EXEC_RPC_PORT: String(metaPort(o.metaUrl)) } : o.env;
   let output = '';
@@ -124,12 +124,18 @@ export async function restartAndProbe(o: {
   }
   if (result.timedOut) output += `\n(${RESTART_COMMAND} was ended after ${Math.round((o.timeoutMs ?? 120_000) / 1000)}s)\n`;
   output = stripAnsi(output);
-  return {
-    ok: result.exitCode === 0 && output.includes('"t_ms"'),
-    command: RESTART_COMMAND,
-    output,
-    exitCode: result.exitCode,
-  };
+  const ok = result.exitCode === 0 && output.includes('"t_ms"');
+  return { ok, command: RESTART_COMMAND, output, exitCode: result.exitCode, problem: ok ? null : restartProblem(result.exitCode, output, result.timedOut) };
+}
+
+/** Why the restart did not make the service fresh, in a sentence a person can act on. */
+function restartProblem(exitCode: number | null, output: string, timedOut: boolean): string {
+  if (timedOut) return `\`${RESTART_COMMAND}\` did not finish in time and was ended.`;
+  // The shell's "command not found" (127) for make itself.
+  if (exitCode === 127 && /\bmake\b[^\n]*not found|not found[^\n]*\bmake\b/i.test(output)) return 'make was not found on PATH: install make, or start the service yourself.';
+  const last = output.trim().split('\n').filter(Boolean).pop();
+  if (exitCode !== 0) return `\`${RESTART_COMMAND}\` exited with code ${exitCode ?? 'none'}${last ? `: ${last.slice(0, 300)}` : ''}.`;
+  return `The probe did not print "t_ms"${last ? ` (its last line: ${last.slice(0, 300)})` : ''}.`;
 }
 
 /**
@@ -165,7 +171,7 @@ async function getMeta(url: string, timeoutMs: number, signal: AbortSignal | und
   const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
   try {
     const response = await fetch(url, { signal: combined, headers: { accept: 'application/json' }, redirect: 'follow' });
-    const body = await response.text();
+    const body = await readCapped(response, META_BODY_LIMIT);
     return { kind: 'answer', status: response.status, body };
   } catch (error) {
     throwIfAborted(signal);
@@ -174,6 +180,27 @@ async function getMeta(url: string, timeoutMs: number, signal: AbortSignal | und
     const why = cause?.code ?? cause?.message ?? (error as Error).message;
     return { kind: 'down', reason: `nothing answered at ${url} (${why})` };
   }
+}
+
+/** A /__meta answer is a few hundred bytes; a service streaming more is not read further. */
+const META_BODY_LIMIT = 64 * 1024;
+
+async function readCapped(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+    if (done || !value) break;
+    chunks.push(value);
+    size += value.length;
+    if (size >= limit) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 function parseMeta(body: string): MetaInfo | null {

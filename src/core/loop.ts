@@ -15,7 +15,7 @@ import { displayPython, environmentProblem, findInterpreter, type Interpreter } 
 import { renderHtmlReport } from './htmlReport';
 import { SnapshotStore, type LoopState, type Snapshot } from './snapshot';
 import { collectFreshnessOutputs, isFreshnessConfigured, probeFreshness, RESTART_COMMAND, restartAndProbe } from './freshness';
-import { artifactList, beginRunArtifacts, freezeRequirements, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
+import { artifactList, artifactWriteError, beginRunArtifacts, ensureArtifactsWritable, freezeRequirements, writeBundleFile, writeRequirementsSnapshot } from './artifacts';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
 import { pauseForTest } from './testHooks';
@@ -26,6 +26,7 @@ import {
   describeConflicts,
   driveAttempts,
   revertPending,
+  rollbackAll,
   Stop,
   summaryLine,
   WriteJournal,
@@ -93,6 +94,8 @@ class RepairLoop {
   private freeze: Promise<string | null> | null = null;
   /** The fallback smoke.html of the last run, written while the loop goes on. */
   private htmlWritten: Promise<void> = Promise.resolve();
+  /** Why the fallback smoke.html could not be written (a full or read-only disk), raised at the end. */
+  private htmlError: unknown = null;
   private readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   private readonly repro: string[] = [];
   private readonly published = new Map<string, string>();
@@ -216,6 +219,7 @@ class RepairLoop {
       if (isAbortError(error) || this.signal.aborted) return await this.aborted();
       this.runLog.write('error', { message: describeError(error) });
       await this.takeBackPendingPatch('an error');
+      if (error instanceof SmokesError && error.code === 'artifacts') await this.takeBackAllPatches(error.message);
       throw error;
     } finally {
       clearTimeout(deadlineTimer);
@@ -241,6 +245,8 @@ class RepairLoop {
   private async loop(): Promise<LoopOutcome> {
     await this.chooseInterpreter();
     this.emit({ type: 'checklist', items: this.checklist() });
+    // Before the snapshot and the first run: nothing is touched when the results could not be recorded.
+    await ensureArtifactsWritable(this.o.workspace);
     const prepared = await this.prepare();
 
     const baseline = await this.testRun('baseline', baselineArgs(this.selection));
@@ -345,8 +351,8 @@ class RepairLoop {
     throwIfAborted(this.signal);
     this.runLog.write('restart', { command: restart.command, exitCode: restart.exitCode, output: restart.output });
     if (!restart.ok) {
-      this.validate('Restart + probe', [`The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).`, 'The service stays stale: escalating.'], 'escalate');
-      throw new Stop('retry budget', `The exec-rpc service stays stale after \`${RESTART_COMMAND}\`.`);
+      this.validate('Restart + probe', [`${restart.problem ?? `The probe did not report "t_ms" (exit ${restart.exitCode ?? 'none'}).`}`, 'The service stays stale: escalating.'], 'escalate');
+      throw new Stop('retry budget', `The exec-rpc service stays stale after \`${RESTART_COMMAND}\`: ${restart.problem ?? 'the probe did not report "t_ms"'}`);
     }
     const after = await this.probe();
     this.validate('Restart + probe', [`The probe reported "t_ms"; the service is now ${after.state}.`], 'proceed');
@@ -380,7 +386,9 @@ class RepairLoop {
       const path = join(this.o.workspace, ARTIFACTS_DIR, 'smoke.html');
       this.htmlWritten = this.htmlWritten
         .then(() => writeFile(path, renderHtmlReport(run, `Smokes Fixer — ${label} run`)))
-        .catch((error: unknown) => this.log.warn(`Could not write ${path}: ${describeError(error)}`));
+        .catch((error: unknown) => {
+          this.htmlError ??= artifactWriteError(path, error);
+        });
     }
     this.runLog.write('run', {
       label,
@@ -395,6 +403,19 @@ class RepairLoop {
   }
 
   /** A patch on disk without a verdict (cancel, time budget, an error) is taken back, its files only. */
+  /**
+   * A run that cannot record its results (a full or read-only disk) must not leave changes nobody can
+   * review: its kept patches are taken back too, by the undo rule (only the loop's own writes).
+   */
+  private async takeBackAllPatches(why: string): Promise<void> {
+    if (!this.prepared || !this.progress || this.progress.appliedPatches.length === 0) return;
+    try {
+      await rollbackAll(this.attemptEnv(this.prepared), this.progress, why);
+    } catch (error) {
+      this.log.error(`Could not take back the loop's patches: ${describeError(error)}. Run \`smokes-fixer restore\`.`);
+    }
+  }
+
   private async takeBackPendingPatch(why: string): Promise<Conflict[]> {
     if (!this.prepared || !this.progress || !this.journal.pending) return [];
     try {
@@ -427,7 +448,10 @@ class RepairLoop {
       applied_patches: [...p.appliedPatches],
       artifacts,
     });
-    await writeFile(join(this.o.workspace, SUMMARY_FILE), JSON.stringify(summary, null, 2) + '\n');
+    const summaryPath = join(this.o.workspace, SUMMARY_FILE);
+    await writeFile(summaryPath, JSON.stringify(summary, null, 2) + '\n').catch((error: unknown) => {
+      throw artifactWriteError(summaryPath, error);
+    });
     this.validate('Final', [`All selected tests pass after ${this.ledger.loops} loop(s) and ${p.appliedPatches.length} kept patch(es).`], 'done');
     const outcome: LoopOutcome = { kind: 'success', loops: this.ledger.loops, fixed, appliedPatches: [...p.appliedPatches], summary };
     this.emit({ type: 'stopped', outcome });
@@ -437,6 +461,7 @@ class RepairLoop {
   private async finishArtifacts(): Promise<string[]> {
     // Artifacts are collected after the budget too, with their own short limits.
     await this.htmlWritten;
+    if (this.htmlError) throw this.htmlError;
     const reqs = await writeRequirementsSnapshot({ python: this.prepared?.python || 'python3', workspace: this.o.workspace, freeze: this.freeze ?? undefined }).catch(() => null);
     if (reqs === null) this.log.warn('pip freeze was not available: requirements.snapshot.txt not written.');
     const artifacts = await artifactList(this.o.workspace);

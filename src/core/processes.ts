@@ -1,15 +1,78 @@
 import { execa } from 'execa';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { SmokesError } from './errors';
+
+/**
+ * Every process started here carries this variable with a value of its own, and so do all its descendants
+ * unless they clear their environment. A descendant that left the process group (`setsid`, a daemon, a
+ * test's `start_new_session=True`) is still found by it when the process must end (Linux: /proc).
+ */
+export const PROCESS_MARKER = 'SMOKES_FIXER_PROCESS';
+
+/** The processes (other than this one) whose environment carries the marker value. */
+export function markedPids(marker: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const needle = Buffer.from(`${PROCESS_MARKER}=${marker}\0`);
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`).includes(needle)) found.push(Number(name));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return found;
+}
+
+function signalMarked(marker: string | undefined, signal: NodeJS.Signals): void {
+  if (!marker) return;
+  for (const pid of markedPids(marker)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** SIGTERM to every marked process, SIGKILL to those still there after `graceMs`. */
+export async function endMarked(marker: string, graceMs = 1000): Promise<void> {
+  if (markedPids(marker).length === 0) return;
+  signalMarked(marker, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && markedPids(marker).some(isAliveNotZombie)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  signalMarked(marker, 'SIGKILL');
+}
+
+function isAliveNotZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Every process the loop starts is registered here, in its own process group, so the time budget and
  * cancellation can end it together with its children (a test that forks a server, a shell pipeline).
  */
 export class ProcessTracker {
-  private readonly live = new Set<number>();
+  /** pid → its marker value (see PROCESS_MARKER), when it has one. */
+  private readonly live = new Map<number, string | undefined>();
 
-  add(pid: number | undefined): void {
-    if (pid) this.live.add(pid);
+  add(pid: number | undefined, marker?: string): void {
+    if (pid) this.live.set(pid, marker);
   }
 
   remove(pid: number | undefined): void {
@@ -22,15 +85,22 @@ export class ProcessTracker {
 
   /** Ends every registered process group: SIGTERM, then SIGKILL after `graceMs`. */
   async killAll(graceMs = 2000): Promise<void> {
-    const pids = [...this.live];
-    for (const pid of pids) signalGroup(pid, 'SIGTERM');
-    if (pids.length === 0) return;
+    const entries = [...this.live];
+    if (entries.length === 0) return;
+    for (const [pid, marker] of entries) {
+      signalGroup(pid, 'SIGTERM');
+      signalMarked(marker, 'SIGTERM');
+    }
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && pids.some(isGroupAlive)) {
+    const anyAlive = () => entries.some(([pid, marker]) => isGroupAlive(pid) || (marker !== undefined && markedPids(marker).some(isAliveNotZombie)));
+    while (Date.now() < deadline && anyAlive()) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (const pid of pids) signalGroup(pid, 'SIGKILL');
-    for (const pid of pids) this.live.delete(pid);
+    for (const [pid, marker] of entries) {
+      signalGroup(pid, 'SIGKILL');
+      signalMarked(marker, 'SIGKILL');
+    }
+    for (const [pid] of entries) this.live.delete(pid);
   }
 }
 
@@ -69,6 +139,12 @@ export interface RunProcessOptions {
   onStderr?: (text: string) => void;
   /** Keep at most this many characters of each stream (the tail). */
   maxBuffer?: number;
+  /**
+   * When the process exits, end every descendant still running (found by its marker, even outside the
+   * process group): a test run or a producer leaves nothing behind. Not for commands whose job is to
+   * start a service (`make exec-rpc-restart`).
+   */
+  endDescendantsOnExit?: boolean;
 }
 
 export interface ProcessResult {
@@ -92,9 +168,10 @@ export async function runProcess(file: string, args: string[], options: RunProce
   const max = options.maxBuffer ?? 1_000_000;
   let stdout = '';
   let stderr = '';
+  const marker = `${process.pid}-${randomUUID()}`;
   const child = execa(file, args, {
     cwd: options.cwd,
-    env: options.env,
+    env: { ...(options.env ?? {}), [PROCESS_MARKER]: marker },
     extendEnv: options.extendEnv ?? true,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : undefined,
@@ -105,7 +182,16 @@ export async function runProcess(file: string, args: string[], options: RunProce
     stripFinalNewline: false,
     encoding: 'utf8',
   });
-  options.tracker?.add(child.pid);
+  options.tracker?.add(child.pid, marker);
+
+  // A descendant holding stdout open keeps the streams from ending: end descendants as soon as the
+  // process itself has exited, so the result does not wait on them.
+  let swept: Promise<void> = Promise.resolve();
+  if (options.endDescendantsOnExit) {
+    child.on('exit', () => {
+      swept = endMarked(marker, 1000);
+    });
+  }
 
   let timedOut = false;
   let cancelled = false;
@@ -114,7 +200,11 @@ export async function runProcess(file: string, args: string[], options: RunProce
     else cancelled = true;
     if (child.pid) {
       signalGroup(child.pid, 'SIGTERM');
-      setTimeout(() => child.pid && signalGroup(child.pid, 'SIGKILL'), 1500).unref();
+      signalMarked(marker, 'SIGTERM');
+      setTimeout(() => {
+        if (child.pid) signalGroup(child.pid, 'SIGKILL');
+        signalMarked(marker, 'SIGKILL');
+      }, 1500).unref();
     }
   };
   const timer = options.timeoutMs ? setTimeout(() => kill('timeout'), options.timeoutMs) : undefined;
@@ -135,6 +225,7 @@ export async function runProcess(file: string, args: string[], options: RunProce
 
   try {
     const result = await child;
+    await swept;
     const spawnFailed = result.failed && result.exitCode === undefined && !result.signal && !timedOut && !cancelled;
     return {
       exitCode: result.exitCode ?? null,

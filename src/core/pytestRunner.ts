@@ -142,6 +142,7 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
       tracker: o.tracker,
       onStdout: onText,
       onStderr: onText,
+      endDescendantsOnExit: true,
     });
     const plain = stripAnsi(output).slice(-MAX_CAPTURED_OUTPUT);
     if (result.cancelled || o.signal?.aborted) throwIfCancelled(o.signal, true);

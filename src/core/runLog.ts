@@ -114,7 +114,12 @@ export class RunLog {
     /** Where the latest pytest run's output goes (e.g. `artifacts/pytest-output.txt`); none when omitted. */
     readonly outputFile?: string,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch {
+      // The loop checks the artifacts folder itself and says what is wrong; the log just stays silent.
+      this.failed = true;
+    }
   }
 
   write(kind: string, data: Record<string, unknown>): void {

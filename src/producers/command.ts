@@ -41,6 +41,7 @@ export class CommandProducer implements PatchProducer {
       signal: ctx.signal,
       tracker: ctx.tracker,
       timeoutMs,
+      endDescendantsOnExit: true,
       onStderr: (text) => {
         ctx.onOutput?.(text);
         stderrLines.push(text);
