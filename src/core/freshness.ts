@@ -2,6 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SmokesError } from './errors';
 import { runProcess, runShell, stripAnsi, throwIfAborted, type ProcessTracker } from './processes';
+import { defaultSettings, type Settings } from './settings';
 import type { FreshnessStatus, MetaInfo } from './types';
 
 /**
@@ -81,6 +82,14 @@ export async function freshnessConfigured(workspace: string, explicitMetaUrl: bo
   if (explicitMetaUrl) return true;
   const targets = await makeTargets(workspace);
   return targets.has('exec-rpc-restart') && targets.has('exec-rpc-probe');
+}
+
+/**
+ * The one rule for "freshness is configured": an explicit meta URL (not the default) or both Makefile
+ * targets. Every face asks this, so none can drift from the loop.
+ */
+export async function isFreshnessConfigured(workspace: string, settings: Settings): Promise<boolean> {
+  return freshnessConfigured(workspace, settings.metaUrl !== defaultSettings.metaUrl);
 }
 
 /** Runs the spec's `make exec-rpc-restart && make exec-rpc-probe`; ok only when it exits 0 and the probe printed `"t_ms"`. */

@@ -6,9 +6,9 @@ export { bundleSchema, serializeBundle, BUNDLE_KEY_ORDER, type EscalationBundle 
 export { runLoop, restoreLastSnapshot, ARTIFACTS_DIR, RUN_LOG, SUMMARY_FILE, type LoopOptions } from './loop';
 export { collectTests, type CollectedTest } from './collect';
 export { runPytest, resolvePython, detectPytest } from './pytestRunner';
-export { baselineArgs, attemptArgs, displayCommand, type Selection } from './pytestCommand';
+export { baselineArgs, attemptArgs, testRunArgs, displayCommand, type Selection } from './pytestCommand';
 export { makeSignature } from './signature';
-export { probeFreshness, restartAndProbe, freshnessConfigured, collectFreshnessOutputs } from './freshness';
+export { probeFreshness, restartAndProbe, freshnessConfigured, isFreshnessConfigured, collectFreshnessOutputs } from './freshness';
 export { extractDiff, summarizePatch } from './patch';
 export { ProcessTracker, runProcess, runShell, stripAnsi } from './processes';
 export { McpInvestigator, buildInvestigationPayloads, formatPayloadForTool, pickTool, toolArguments } from './investigation';

@@ -33,6 +33,14 @@ export function attemptArgs(attempt: number, sel: Selection, nodeid: string): st
   return ['-vv', '-l', '-s', '--tb=long', '--maxfail=1', nodeid];
 }
 
+/**
+ * A plain test run (the Test Explorer's Run profile): the selection, or the given node ids, with every
+ * failure reported (no `--maxfail`), since nothing is repaired from it.
+ */
+export function testRunArgs(sel: Selection, nodeids: string[] = []): string[] {
+  return ['-q', ...(nodeids.length ? nodeids : selectionArgs(sel)), '-rf'];
+}
+
 /** `pytest <args>` with POSIX shell quoting where an argument needs it. */
 export function displayCommand(args: string[]): string {
   return ['pytest', ...args.map(shellQuote)].join(' ');

@@ -63,3 +63,4 @@ function isLocalUrl(url: string): boolean {
     return false;
   }
 }
+export { checkProducer, firstProgram, type ProducerCheck } from './preflight';
