@@ -49,7 +49,7 @@ export class BundleExport {
     return uri;
   }
 
-  async copy(bundle: EscalationBundle): Promise<string> {
+  copy(bundle: EscalationBundle): string {
     const text = this.engine.serializeBundle(bundle);
     // Not awaited: in a browser-hosted workbench the clipboard may wait for page focus.
     void Promise.resolve(this.vscode.env.clipboard.writeText(text)).catch(() => undefined);

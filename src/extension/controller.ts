@@ -280,7 +280,7 @@ export class LoopTestRun {
           this.owner.record(test.nodeid, {
             outcome,
             durationMs: test.durationMs,
-            message: message.message.toString(),
+            message: messageText(message.message),
             location: failure?.location ?? test.location,
             expected: test.expected,
             actual: test.actual,
@@ -295,7 +295,7 @@ export class LoopTestRun {
       const item = this.owner.ensureItem(this.folder, failure.nodeid);
       const message = this.message({ nodeid: failure.nodeid, outcome: 'error', durationMs: 0, message: failure.message, text: failure.longrepr }, failure);
       this.run.errored(item, message);
-      this.owner.record(failure.nodeid, { outcome: 'errored', durationMs: 0, message: message.message.toString(), location: failure.location ?? undefined });
+      this.owner.record(failure.nodeid, { outcome: 'errored', durationMs: 0, message: messageText(message.message), location: failure.location ?? undefined });
     }
   }
 
@@ -331,4 +331,9 @@ export class LoopTestRun {
     this.ended = true;
     this.run.end();
   }
+}
+
+/** A TestMessage's text, plain or Markdown. */
+function messageText(m: string | { value: string }): string {
+  return typeof m === 'string' ? m : m.value;
 }

@@ -104,10 +104,14 @@ export class SmokesFixerExtension implements CommandHost {
     this.store.add(
       onSettingsChanged(vscode, () => {
         void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
-        void this.tests.discover();
+        this.tests.discover().catch((e) => this.log.warn(`Test discovery failed: ${describeError(e)}`));
       }),
     );
-    this.store.add(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.tests.discover()));
+    this.store.add(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.tests.discover().catch((e) => this.log.warn(`Test discovery failed: ${describeError(e)}`));
+      }),
+    );
     void vscode.commands.executeCommand('setContext', 'smokesFixer.running', false);
     void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
     this.log.info(`Smokes Fixer activated (VS Code ${vscode.version}).`);
@@ -154,7 +158,7 @@ export class SmokesFixerExtension implements CommandHost {
         .showErrorMessage(`Smokes Fixer settings are not valid: ${error.errors.join('; ')}`, 'Open Settings')
         .then((choice) => {
           // Where the bad value is set (the Workspace tab when the workspace sets it), filtered to its key.
-          if (choice) void openSettingWhereSet(this.vscode, error.fields[0] ?? 'producer', folder);
+          if (choice) openSettingWhereSet(this.vscode, error.fields[0] ?? 'producer', folder).catch((e) => this.log.error(`Open Settings: ${describeError(e)}`));
         });
       return undefined;
     }
@@ -372,7 +376,7 @@ export class SmokesFixerExtension implements CommandHost {
     if (log) this.log.error(message);
     this.terminal.line(`\x1b[31m${message}\x1b[0m`);
     void this.vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((c) => {
-      if (c === 'Open Settings') void openSettingWhereSet(this.vscode, check.setting ?? 'producer', folder);
+      if (c === 'Open Settings') openSettingWhereSet(this.vscode, check.setting ?? 'producer', folder).catch((e) => this.log.error(`Open Settings: ${describeError(e)}`));
       if (c === 'Show Log') this.log.show();
     });
   }
@@ -476,7 +480,7 @@ export class SmokesFixerExtension implements CommandHost {
 
   private onReportAction(folder: WorkspaceFolder, choice: string | undefined): void {
     if (choice === 'Open Report') void this.reports.show(folder).catch((e) => this.log.error(`Open Report: ${describeError(e)}`));
-    if (choice === 'Open in Browser') void this.bundles.openInBrowser(folder);
+    if (choice === 'Open in Browser') this.bundles.openInBrowser(folder).catch((e) => this.log.error(`Open in Browser: ${describeError(e)}`));
   }
 
   private announce(folder: WorkspaceFolder, outcome: LoopOutcome): void {

@@ -30,7 +30,7 @@ export function registerArtifactCommands(host: CommandHost, register: Register):
   register('smokesFixer.copyBundle', async (arg?: unknown) => {
     const found = await bundleFor(arg);
     if (!found?.bundle) return undefined;
-    const text = await host.bundles.copy(found.bundle);
+    const text = host.bundles.copy(found.bundle);
     void vscode.window.setStatusBarMessage('Escalation bundle copied to the clipboard.', 3000);
     return text;
   });

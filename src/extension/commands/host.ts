@@ -57,6 +57,8 @@ export interface PrerequisiteReport {
 /** Registers a command whose failure is logged and shown, never thrown at the workbench. */
 export function registrar(host: CommandHost, store: DisposableStore) {
   const { vscode } = host;
+  // Each command's own parameter types: VS Code hands in whatever the menu or caller passes.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return (id: string, fn: (...args: any[]) => unknown) =>
     store.add(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {

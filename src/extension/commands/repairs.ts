@@ -44,7 +44,7 @@ export function registerRepairViewCommands(host: CommandHost, register: Register
     return uri;
   });
 
-  register('smokesFixer.copyReproCommand', async (node?: RepairNode) => {
+  register('smokesFixer.copyReproCommand', (node?: RepairNode) => {
     const n = signatureOf(node);
     if (!n) return;
     // The command as the loop ran it; for a signature with no attempt yet, the engine's focused rerun.

@@ -1,4 +1,3 @@
-import type { Uri } from '../vscodeTypes';
 import type { CommandHost, Register } from './host';
 
 /**
@@ -10,7 +9,7 @@ export function registerReviewCommands(host: CommandHost, register: Register): v
 
   /** The review a command is about; in a multi-root window with several waiting, the person picks. */
   const target = async (arg?: unknown): Promise<string | undefined> => {
-    const found = diffPreview.find(arg instanceof vscode.Uri ? (arg as Uri) : undefined);
+    const found = diffPreview.find(arg instanceof vscode.Uri ? arg : undefined);
     if (found) return found.workspace;
     const waiting = diffPreview.waiting;
     if (waiting.length === 0) return undefined;

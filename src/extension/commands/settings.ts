@@ -33,7 +33,7 @@ export function registerSettingsCommands(host: CommandHost, register: Register):
     const show = problems.length ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
     void show(`${summary} ${report.lines.join(' · ')}`, ...actions).then((c) => {
       if (c === 'Show Log') host.log.show();
-      if (c === 'Open Settings') void openSettingWhereSet(vscode, report.producer.setting ?? 'producer', folder);
+      if (c === 'Open Settings') openSettingWhereSet(vscode, report.producer.setting ?? 'producer', folder).catch((e) => host.log.error(`Open Settings: ${String(e)}`));
     });
     return report;
   });
