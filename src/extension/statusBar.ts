@@ -22,7 +22,7 @@ export interface FreshnessTarget {
 export class FreshnessStatusBar implements Disposable {
   private readonly item: StatusBarItem;
   private timer: NodeJS.Timeout | undefined;
-  private probing: AbortController | undefined;
+  private probing: { controller: AbortController; done: Promise<FreshnessStatus | null> } | undefined;
   private readonly statuses = new Map<string, FreshnessStatus>();
   private listeners = new Set<(s: FreshnessStatus | null) => void>();
   private readonly editorSub: Disposable;
@@ -78,28 +78,42 @@ export class FreshnessStatusBar implements Disposable {
     this.render();
   }
 
-  /** Probes every folder; resolves with the shown folder's status. */
-  async refresh(): Promise<FreshnessStatus | null> {
+  /**
+   * Probes every folder; resolves with the shown folder's status. A newer refresh (the timer, a settings
+   * change, a command) supersedes one under way, whose caller then gets the newer one's answer.
+   */
+  refresh(): Promise<FreshnessStatus | null> {
     const all = this.targets();
     if (all.length === 0) {
       this.item.hide();
-      return null;
+      return Promise.resolve(null);
     }
-    this.probing?.abort();
+    this.probing?.controller.abort();
     const controller = new AbortController();
-    this.probing = controller;
-    try {
-      for (const target of all) {
-        const status = await this.probe(target, controller.signal);
-        // A newer probe superseded this one: its answers win.
-        if (controller.signal.aborted) return this.status;
-        this.statuses.set(target.workspace, status);
+    const done = this.probeAll(all, controller);
+    const mine = { controller, done };
+    this.probing = mine;
+    void done.finally(() => {
+      if (this.probing === mine) this.probing = undefined;
+    }).catch(() => undefined);
+    return done;
+  }
+
+  private async probeAll(all: FreshnessTarget[], controller: AbortController): Promise<FreshnessStatus | null> {
+    const superseded = () => this.probing && this.probing.controller !== controller ? this.probing.done : this.status;
+    for (const target of all) {
+      let status: FreshnessStatus;
+      try {
+        status = await this.probe(target, controller.signal);
+      } catch (error) {
+        if (controller.signal.aborted) return superseded();
+        throw error;
       }
-      this.render();
-      return this.status;
-    } finally {
-      if (this.probing === controller) this.probing = undefined;
+      if (controller.signal.aborted) return superseded();
+      this.statuses.set(target.workspace, status);
     }
+    this.render();
+    return this.status;
   }
 
   private async probe(target: FreshnessTarget, signal: AbortSignal): Promise<FreshnessStatus> {
@@ -135,7 +149,7 @@ export class FreshnessStatusBar implements Disposable {
 
   dispose(): void {
     clearInterval(this.timer);
-    this.probing?.abort();
+    this.probing?.controller.abort();
     this.editorSub.dispose();
     this.item.dispose();
     this.listeners.clear();

@@ -9,6 +9,8 @@ import * as vscode from 'vscode';
 import { ADD, BUGGY, openFixtureWorkspace, waitFor, type FixtureWorkspace } from './fixtureWorkspace';
 
 let fx: FixtureWorkspace;
+/** One loop step (a pytest run and a producer call) on a busy machine. */
+const STEP_MS = 400_000;
 
 describe('Smokes Fixer as a new user meets it', function () {
   this.timeout(300_000);
@@ -71,19 +73,24 @@ describe('Smokes Fixer as a new user meets it', function () {
     assert.match(csp, /script-src 'none'/, 'the product\'s report needs no scripts');
     assert.ok(html.includes('test_smoke_add'), 'the panel holds the report of the last run');
     // The workbench shows it as a tab of the editor area.
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === panel.title);
-    assert.ok(tab, `a webview tab "${panel.title}" is open`);
+    const tab = await waitFor(`a webview tab "${panel.title}"`, () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === panel.title),
+      30_000,
+    );
+    assert.ok(tab.input instanceof vscode.TabInputWebview, 'the tab is a webview');
     // Open Artifact → HTML report reuses the same panel.
     assert.equal(await vscode.commands.executeCommand('smokesFixer.openArtifact', fx.folder.uri, 'artifacts/smoke.html'), true);
     assert.equal(fx.api.reports.panelFor(fx.folder), panel);
     panel.dispose();
   });
 
-  it('a review belongs to its attempt: an earlier attempt\'s Apply does nothing to a later one', async () => {
+  it('a review belongs to its attempt: an earlier attempt\'s Apply does nothing to a later one', async function () {
+    // Three attempts, each a pytest run and a producer call, on a shared machine.
+    this.timeout(900_000);
     await fx.configure({ producer: 'command', producerCommand: 'python3 tools/propose.py wrong', autoApply: false });
     try {
       const running = Promise.resolve(vscode.commands.executeCommand('smokesFixer.run', fx.folder.uri)) as Promise<{ kind: string } | undefined>;
-      const first = await waitFor('attempt 1 to wait for review', () => fx.api.diffPreview.pendingFor(fx.ws));
+      const first = await waitFor('attempt 1 to wait for review', () => fx.api.diffPreview.pendingFor(fx.ws), STEP_MS);
       assert.equal(first.attempt, 1);
       assert.match(fx.api.diffPreview.statusText, /Review patch \(attempt 1\)/);
       // The editor title's Reject passes the preview's URI: it decides that folder's review.
@@ -91,7 +98,7 @@ describe('Smokes Fixer as a new user meets it', function () {
       const second = await waitFor('attempt 2 to wait for review', () => {
         const p = fx.api.diffPreview.pendingFor(fx.ws);
         return p && p.attempt === 2 ? p : undefined;
-      });
+      }, STEP_MS);
       // Attempt 1's notification button, pressed now, finds its review over.
       assert.equal(fx.api.diffPreview.decideReview(first.id, 'apply'), 'over');
       assert.equal(fx.api.diffPreview.pendingFor(fx.ws)?.id, second.id, 'attempt 2 still waits');
@@ -108,7 +115,7 @@ describe('Smokes Fixer as a new user meets it', function () {
       const third = await waitFor('attempt 3 to wait for review', () => {
         const p = fx.api.diffPreview.pendingFor(fx.ws);
         return p && p.attempt === 3 ? p : undefined;
-      });
+      }, STEP_MS);
       await vscode.commands.executeCommand('smokesFixer.rejectPatch');
       const outcome = await running;
       assert.equal(outcome?.kind, 'escalated');
