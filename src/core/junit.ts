@@ -5,6 +5,7 @@
 // not half a result.
 
 import { createReadStream } from 'node:fs';
+import { TextDecoder } from 'node:util';
 import { SmokesError } from './errors';
 
 export type JUnitOutcome = 'passed' | 'failed' | 'error' | 'skipped' | 'xfailed';
@@ -144,6 +145,12 @@ export class JUnitReader {
 
   /** Index of the `>` ending the markup that starts at `lt`, or -1 when it is not all here yet. */
   private tagEnd(buf: string, lt: number): number {
+    if (buf.length - lt < 9) {
+      if ('<!doctype'.startsWith(buf.slice(lt).toLowerCase())) return -1;
+    } else if (buf.slice(lt, lt + 9).toLowerCase() === '<!doctype') {
+      // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
+      throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
+    }
     if (buf.startsWith('<?', lt)) return endOf(buf.indexOf('?>', lt + 2), 1);
     if (buf.startsWith('<!--', lt)) return endOf(buf.indexOf('-->', lt + 4), 2);
     if (buf.startsWith('<![CDATA[', lt)) return endOf(buf.indexOf(']]>', lt + 9), 2);
@@ -244,7 +251,17 @@ export function parseJUnit(xml: string): JUnitReport {
 /** Streams a JUnit file through the reader (the runner's path: no copy of the whole file in memory). */
 export async function readJUnitFile(path: string): Promise<JUnitReport> {
   const reader = new JUnitReader();
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) reader.push(chunk as string);
+  let decoder: StrictDecoder | null = null;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    let bytes = chunk as Buffer;
+    if (!decoder) {
+      const { encoding, skip } = sniffEncoding(bytes);
+      decoder = new StrictDecoder(encoding);
+      bytes = bytes.subarray(skip);
+    }
+    reader.push(decoder.decode(bytes, true));
+  }
+  if (decoder) reader.push(decoder.decode(new Uint8Array(0), false));
   return reader.end();
 }
 
@@ -271,10 +288,56 @@ function num(value: string | undefined): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-function unreadable(message: string): SmokesError {
+function unreadable(message: string, hint?: string): SmokesError {
   return new SmokesError(
     'junit-unreadable',
     message,
-    'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
+    hint ?? 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
   );
+}
+
+const NOT_PYTEST = 'This file was not written by pytest --junitxml as it is; point Smokes Fixer at the file pytest wrote.';
+
+type JUnitEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
+
+/**
+ * The encoding of a JUnit file from its first bytes: a UTF-8/UTF-16 byte-order mark, else the encoding its
+ * XML declaration names (UTF-8, UTF-16, ISO-8859-1/latin-1, ASCII). Returns the encoding and how many
+ * bytes of mark to skip; an encoding Node cannot decode is a clear error.
+ */
+function sniffEncoding(b: Uint8Array): { encoding: JUnitEncoding; skip: number } {
+  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { encoding: 'utf-8', skip: 3 };
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
+  // UTF-16 without a mark still starts with `<` next to a zero byte.
+  if (b.length >= 2 && b[0] === 0x3c && b[1] === 0x00) return { encoding: 'utf-16le', skip: 0 };
+  if (b.length >= 2 && b[0] === 0x00 && b[1] === 0x3c) return { encoding: 'utf-16be', skip: 0 };
+  const head = Buffer.from(b.subarray(0, 200)).toString('latin1');
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase() ?? 'utf-8';
+  const label = ({ 'utf8': 'utf-8', 'utf-8': 'utf-8', 'latin1': 'latin1', 'latin-1': 'latin1', 'iso-8859-1': 'latin1', 'iso8859-1': 'latin1', 'us-ascii': 'utf-8', 'ascii': 'utf-8' } as Record<string, JUnitEncoding>)[declared];
+  if (!label) throw unreadable(`The JUnit XML declares the encoding "${declared}", which Smokes Fixer does not read (UTF-8, UTF-16 or ISO-8859-1).`, NOT_PYTEST);
+  return { encoding: label, skip: 0 };
+}
+
+/** Decodes chunk by chunk; bytes not valid in the encoding are a clear error, not replacement characters in signatures. */
+class StrictDecoder {
+  private readonly decoder: TextDecoder | null;
+  constructor(private readonly encoding: JUnitEncoding) {
+    // latin-1 maps every byte to one character: nothing to validate.
+    this.decoder = encoding === 'latin1' ? null : new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  }
+  decode(bytes: Uint8Array, stream: boolean): string {
+    if (!this.decoder) return Buffer.from(bytes).toString('latin1');
+    try {
+      return this.decoder.decode(bytes, { stream });
+    } catch {
+      throw unreadable(`The JUnit XML is not valid ${this.encoding.toUpperCase()} text.`, NOT_PYTEST);
+    }
+  }
+}
+
+/** The text of a whole JUnit file from its bytes (see sniffEncoding). */
+export function decodeJUnit(bytes: Uint8Array): string {
+  const { encoding, skip } = sniffEncoding(bytes);
+  return new StrictDecoder(encoding).decode(bytes.subarray(skip), false);
 }
