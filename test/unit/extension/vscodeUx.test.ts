@@ -8,6 +8,8 @@ import { checkProducer, firstProgram } from '../../../src/producers/preflight';
 import { producerProblemMessage } from '../../../src/extension/prerequisites';
 import { reportHtml } from '../../../src/extension/reportPanel';
 import { escapeMarkdown, signatureLabel } from '../../../src/extension/repairTree';
+import { openSettingWhereSet } from '../../../src/extension/settingsLink';
+import type { VSCode } from '../../../src/extension/vscodeTypes';
 
 describe('the report webview page', () => {
   const csp = (html: string) => /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
@@ -97,5 +99,43 @@ describe('the Test Explorer run', () => {
     expect(testRunArgs({ select: [], markExpr: '' })).toEqual(['-q', 'tests/smoke', '-k', 'smoke', '-rf']);
     expect(testRunArgs({ select: [], markExpr: 'smoke' }, ['t.py::a'])).toEqual(['-q', 't.py::a', '-rf']);
     expect(testRunArgs({ select: ['x.py'], markExpr: 'm' })).toEqual(['-q', 'x.py', '-m', 'm', '-rf']);
+  });
+});
+
+describe('Open Settings where the value is set', () => {
+  function fake(values: { globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown }, multiRoot = false) {
+    const calls: Array<[string, unknown]> = [];
+    const vscode = {
+      workspace: {
+        workspaceFile: multiRoot ? { path: '/w.code-workspace' } : undefined,
+        workspaceFolders: [{ uri: { fsPath: '/ws' } }],
+        getConfiguration: () => ({ inspect: () => values }),
+      },
+      commands: {
+        executeCommand: (id: string, arg: unknown) => {
+          calls.push([id, arg]);
+          return Promise.resolve();
+        },
+      },
+    } as unknown as VSCode;
+    return { vscode, calls };
+  }
+
+  it('opens the Workspace tab for a value the workspace sets, filtered to its key', async () => {
+    const f = fake({ globalValue: 3, workspaceValue: 50 });
+    expect(await openSettingWhereSet(f.vscode, 'smokesFixer.maxLoops')).toBe('workspace');
+    expect(f.calls).toEqual([['workbench.action.openWorkspaceSettings', { query: 'smokesFixer.maxLoops' }]]);
+  });
+
+  it('opens the User tab for a user value, the folder\'s in a multi-root workspace, the Workspace tab for an unset key', async () => {
+    const user = fake({ globalValue: 50 });
+    expect(await openSettingWhereSet(user.vscode, 'maxLoops')).toBe('user');
+    expect(user.calls).toEqual([['workbench.action.openGlobalSettings', { query: 'smokesFixer.maxLoops' }]]);
+    const folder = fake({ workspaceFolderValue: 'x' }, true);
+    expect(await openSettingWhereSet(folder.vscode, 'producerCommand')).toBe('folder');
+    expect(folder.calls[0]).toEqual(['workbench.action.openFolderSettings', { query: 'smokesFixer.producerCommand' }]);
+    const unset = fake({});
+    expect(await openSettingWhereSet(unset.vscode, 'producerCommand')).toBe('default');
+    expect(unset.calls[0][0]).toBe('workbench.action.openWorkspaceSettings');
   });
 });
