@@ -16,6 +16,12 @@ export type ErrorCode =
   | 'snapshot'
   | 'git'
   | 'producer'
+  /** The producer cannot start (program missing, no key, no model): a configuration error, no attempt spent. */
+  | 'producer-unavailable'
+  /** Another loop holds the workspace lock. */
+  | 'locked'
+  /** The Python environment lacks a third-party module the tests import. */
+  | 'environment'
   | 'freshness'
   | 'cancelled'
   | 'time-budget'

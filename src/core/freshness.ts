@@ -2,8 +2,8 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SmokesError } from './errors';
 import { runProcess, runShell, stripAnsi, throwIfAborted, type ProcessTracker } from './processes';
-import type { FreshnessStatus, MetaInfo } from './types';
 import { defaultSettings, type Settings } from './settings';
+import type { FreshnessStatus, MetaInfo } from './types';
 
 /**
  * Freshness of the exec-rpc service (loop step 2, PRODUCT.md 10): is the service that the smoke tests

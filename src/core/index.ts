@@ -9,9 +9,9 @@ export { findInterpreter, displayPython, environmentProblem, type Interpreter } 
 export { rotateArtifacts, excludeOwnFiles, PREVIOUS_DIR } from './artifacts';
 export { collectTests, type CollectedTest } from './collect';
 export { runPytest, resolvePython, detectPytest } from './pytestRunner';
-export { baselineArgs, attemptArgs, displayCommand, type Selection } from './pytestCommand';
+export { baselineArgs, attemptArgs, testRunArgs, displayCommand, type Selection } from './pytestCommand';
 export { makeSignature } from './signature';
-export { probeFreshness, restartAndProbe, freshnessConfigured, collectFreshnessOutputs } from './freshness';
+export { probeFreshness, restartAndProbe, freshnessConfigured, isFreshnessConfigured, collectFreshnessOutputs } from './freshness';
 export { extractDiff, summarizePatch } from './patch';
 export { ProcessTracker, runProcess, runShell, stripAnsi } from './processes';
 export { McpInvestigator, buildInvestigationPayloads, formatPayloadForTool, pickTool, toolArguments } from './investigation';

@@ -43,6 +43,14 @@ export function displayCommand(args: string[], python = 'python3'): string {
   return [shellQuote(python), '-m', 'pytest', ...args.map(shellQuote)].join(' ');
 }
 
+/**
+ * A plain test run (the Test Explorer's Run profile): the selection, or the given node ids, with every
+ * failure reported (no `--maxfail`), since nothing is repaired from it.
+ */
+export function testRunArgs(sel: Selection, nodeids: string[] = []): string[] {
+  return ['-q', ...(nodeids.length ? nodeids : selectionArgs(sel)), '-rf'];
+}
+
 export function shellQuote(arg: string): string {
   if (arg === '') return "''";
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;

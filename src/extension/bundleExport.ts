@@ -2,15 +2,16 @@ import { readFile, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EscalationBundle } from '../core/bundle';
 import type { Engine } from './engine';
+import type { ReportPanels } from './reportPanel';
 import type { Uri, VSCode, WorkspaceFolder } from './vscodeTypes';
 
 export const BUNDLE_FILE = 'artifacts/escalation.json';
 export const ARTIFACT_FILES = [
-  { path: 'artifacts/smoke.html', label: 'HTML report', external: true },
-  { path: 'artifacts/smoke.xml', label: 'JUnit XML', external: false },
-  { path: 'requirements.snapshot.txt', label: 'Requirements snapshot', external: false },
-  { path: BUNDLE_FILE, label: 'Escalation bundle', external: false },
-  { path: 'artifacts/run-log.jsonl', label: 'Run log', external: false },
+  { path: 'artifacts/smoke.html', label: 'HTML report', report: true },
+  { path: 'artifacts/smoke.xml', label: 'JUnit XML', report: false },
+  { path: 'requirements.snapshot.txt', label: 'Requirements snapshot', report: false },
+  { path: BUNDLE_FILE, label: 'Escalation bundle', report: false },
+  { path: 'artifacts/run-log.jsonl', label: 'Run log', report: false },
 ] as const;
 
 /** The escalation bundle's export and the run's artifacts. */
@@ -18,6 +19,7 @@ export class BundleExport {
   constructor(
     private readonly vscode: VSCode,
     private readonly engine: Engine,
+    private readonly reports: ReportPanels,
   ) {}
 
   /** The last bundle of a folder: the one in memory from the last loop, else the one on disk. */
@@ -47,7 +49,7 @@ export class BundleExport {
     return uri;
   }
 
-  async copy(bundle: EscalationBundle): Promise<string> {
+  copy(bundle: EscalationBundle): string {
     const text = this.engine.serializeBundle(bundle);
     // Not awaited: in a browser-hosted workbench the clipboard may wait for page focus.
     void Promise.resolve(this.vscode.env.clipboard.writeText(text)).catch(() => undefined);
@@ -63,7 +65,24 @@ export class BundleExport {
     return found;
   }
 
-  /** Opens one artifact: the HTML report in the browser, the others in an editor. */
+  /**
+   * Whether the system browser can open a file of this machine: only in desktop VS Code on the machine
+   * itself (not in a browser-hosted workbench, not over a remote connection).
+   */
+  get canOpenInBrowser(): boolean {
+    return this.vscode.env.uiKind === this.vscode.UIKind.Desktop && !this.vscode.env.remoteName;
+  }
+
+  /** The HTML report in the system browser, where that can work. */
+  async openInBrowser(folder: WorkspaceFolder, path = 'artifacts/smoke.html'): Promise<boolean> {
+    if (!this.canOpenInBrowser) return false;
+    return this.vscode.env.openExternal(this.vscode.Uri.file(join(folder.uri.fsPath, path)));
+  }
+
+  /**
+   * Opens one artifact: the HTML report in a webview panel inside the editor (a `file:` URI handed to
+   * the browser opens nothing in a browser-hosted workbench), the others in an editor.
+   */
   async open(folder: WorkspaceFolder, path?: string): Promise<boolean> {
     const vscode = this.vscode;
     const available = await this.existingArtifacts(folder);
@@ -81,7 +100,10 @@ export class BundleExport {
     }
     if (!choice) return false;
     const uri = vscode.Uri.file(join(folder.uri.fsPath, choice.path));
-    if (choice.external) return vscode.env.openExternal(uri);
+    if (choice.report) {
+      await this.reports.show(folder, choice.path);
+      return true;
+    }
     await vscode.window.showTextDocument(uri, { preview: true });
     return true;
   }

@@ -5,7 +5,12 @@ export function signalFromToken(token: CancellationToken): { signal: AbortSignal
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort();
   const sub: Disposable = token.onCancellationRequested(() => controller.abort());
-  return { signal: controller.signal, dispose: () => sub.dispose() };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      sub.dispose();
+    },
+  };
 }
 
 export function tokenFromSignal(vscode: VSCode, signal: AbortSignal): { token: CancellationToken; dispose(): void } {

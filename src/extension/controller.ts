@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Failure, LoopEvent, PytestRun, TestCaseResult } from '../core/types';
-import type { Disposable, TestController, TestItem, TestRun, TestRunRequest, Uri, VSCode, WorkspaceFolder, CancellationToken } from './vscodeTypes';
+import type { Disposable, TestController, TestItem, TestRun, TestRunProfile, TestRunRequest, Uri, VSCode, WorkspaceFolder, CancellationToken } from './vscodeTypes';
 import { toTerminalText } from './terminalFormat';
 
 export const CONTROLLER_ID = 'smokesFixer';
@@ -31,9 +31,14 @@ export interface TestResultRecord {
 export interface SmokeTestHost {
   /** Collects the smoke selection of a folder. */
   collect(folder: WorkspaceFolder, signal: AbortSignal): Promise<CollectedTest[]>;
-  /** Starts the loop from the Test Explorer; resolves when it ends. */
+  /** Runs the tests with pytest and reports them: no producer, no patch (the default profile). */
+  runTests(folder: WorkspaceFolder, only: string[] | undefined, request: TestRunRequest, token: CancellationToken): Promise<void>;
+  /** Starts the repair loop from the Test Explorer; resolves when it ends. */
   runFromExplorer(folder: WorkspaceFolder, only: string[] | undefined, request: TestRunRequest, token: CancellationToken): Promise<void>;
 }
+
+export const RUN_PROFILE_LABEL = 'Run Smoke Tests';
+export const REPAIR_PROFILE_LABEL = 'Repair with Smokes Fixer';
 
 /**
  * The Test Explorer face: the smoke selection as test items, and every pytest run of every loop
@@ -41,6 +46,8 @@ export interface SmokeTestHost {
  */
 export class SmokeTestController implements Disposable {
   readonly controller: TestController;
+  readonly runProfile: TestRunProfile;
+  readonly repairProfile: TestRunProfile;
   private readonly info = new WeakMap<TestItem, ItemInfo>();
   readonly results = new Map<string, TestResultRecord>();
   private discovering: AbortController | undefined;
@@ -56,8 +63,21 @@ export class SmokeTestController implements Disposable {
     this.controller.refreshHandler = async () => {
       await this.discover();
     };
-    this.controller.createRunProfile(
-      'Run Smokes Fixer',
+    // "Run Tests" only runs tests (PRODUCT.md 19); the repair is a profile a person picks on purpose.
+    // No Debug profile: pytest under a debugger needs the Python extension's debug adapter.
+    this.runProfile = this.controller.createRunProfile(
+      RUN_PROFILE_LABEL,
+      vscode.TestRunProfileKind.Run,
+      async (request, token) => {
+        for (const [folder, only] of this.groupRequest(request)) {
+          if (token.isCancellationRequested) break;
+          await this.host.runTests(folder, only, request, token);
+        }
+      },
+      true,
+    );
+    this.repairProfile = this.controller.createRunProfile(
+      REPAIR_PROFILE_LABEL,
       vscode.TestRunProfileKind.Run,
       async (request, token) => {
         for (const [folder, only] of this.groupRequest(request)) {
@@ -65,7 +85,7 @@ export class SmokeTestController implements Disposable {
           await this.host.runFromExplorer(folder, only, request, token);
         }
       },
-      true,
+      false,
     );
   }
 
@@ -165,9 +185,17 @@ export class SmokeTestController implements Disposable {
     return groups;
   }
 
-  /** Starts a TestRun that a loop's events feed; `end()` it when the loop stops. */
-  beginRun(folder: WorkspaceFolder, request?: TestRunRequest): LoopTestRun {
-    const name = `Smokes Fixer: ${folder.name}`;
+  /** The items a request names in a folder (node ids), or the folder's top-level items for the whole selection. */
+  itemsFor(folder: WorkspaceFolder, only: string[] | undefined): TestItem[] {
+    if (only) return only.map((nodeid) => this.ensureItem(folder, nodeid));
+    const items: TestItem[] = [];
+    this.folderCollection(folder).forEach((item) => items.push(item));
+    return items;
+  }
+
+  /** Starts a TestRun that a loop's (or a plain pytest run's) events feed; `end()` it when the run stops. */
+  beginRun(folder: WorkspaceFolder, request?: TestRunRequest, what = 'Smokes Fixer'): LoopTestRun {
+    const name = `${what}: ${folder.name}`;
     let next: TestRunRequest | undefined = request ?? new this.vscode.TestRunRequest();
     // Runs made from one request share one result in VS Code, where a test's worst state wins; a new
     // request per pytest run lets the latest run's states show.
@@ -252,7 +280,7 @@ export class LoopTestRun {
           this.owner.record(test.nodeid, {
             outcome,
             durationMs: test.durationMs,
-            message: message.message.toString(),
+            message: messageText(message.message),
             location: failure?.location ?? test.location,
             expected: test.expected,
             actual: test.actual,
@@ -267,8 +295,18 @@ export class LoopTestRun {
       const item = this.owner.ensureItem(this.folder, failure.nodeid);
       const message = this.message({ nodeid: failure.nodeid, outcome: 'error', durationMs: 0, message: failure.message, text: failure.longrepr }, failure);
       this.run.errored(item, message);
-      this.owner.record(failure.nodeid, { outcome: 'errored', durationMs: 0, message: message.message.toString(), location: failure.location ?? undefined });
+      this.owner.record(failure.nodeid, { outcome: 'errored', durationMs: 0, message: messageText(message.message), location: failure.location ?? undefined });
     }
+  }
+
+  /** A run that could not report results (pytest missing, a usage error): the message on each item. */
+  errored(items: TestItem[], text: string): void {
+    if (this.ended) return;
+    this.fresh();
+    this.reported = true;
+    const message = new this.vscode.TestMessage(text);
+    for (const item of items) this.run.errored(item, message);
+    this.run.appendOutput(toTerminalText(`${text}\n`));
   }
 
   private message(test: TestCaseResult, failure: Failure | undefined) {
@@ -293,4 +331,9 @@ export class LoopTestRun {
     this.ended = true;
     this.run.end();
   }
+}
+
+/** A TestMessage's text, plain or Markdown. */
+function messageText(m: string | { value: string }): string {
+  return typeof m === 'string' ? m : m.value;
 }

@@ -1,10 +1,13 @@
-import { SmokesError, describeError } from '../core/errors';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SmokesError, describeError, isAbortError } from '../core/errors';
 import type { Settings } from '../core/settings';
 import type { LoopEvent, LoopOutcome, PatchProducer } from '../core/types';
+import type { ProducerCheck } from '../producers/preflight';
 import { BundleExport } from './bundleExport';
 import { signalFromToken } from './cancellation';
-import { registerCommands } from './commands';
-import { SETTINGS_SECTION } from './configSchema';
+import { registerCommands, type CommandHost, type PrerequisiteReport } from './commands';
 import { onSettingsChanged, readSettings, SettingsError } from './configValue';
 import { GeneratedDocuments } from './contentProvider';
 import { SmokeTestController, type LoopTestRun } from './controller';
@@ -16,13 +19,16 @@ import { LmProducer } from './lmProducer';
 import { childEnv, interpreterFor } from './python';
 import { RepairModel } from './repairModel';
 import { RepairTreeProvider, VIEW_ID } from './repairTree';
-import { FreshnessStatusBar } from './statusBar';
+import { EXCLUDED_KEY, OPENAI_SECRET_KEY } from './keys';
+import { checkFromError, checkProducerFor, producerProblemMessage } from './prerequisites';
+import { ReportPanels } from './reportPanel';
+import { openSettingWhereSet } from './settingsLink';
+import { FreshnessStatusBar, type FreshnessTarget } from './statusBar';
 import { ManualPrompt, type ManualAnswer } from './manualPrompt';
 import { LoopTerminal } from './terminal';
 import type { CancellationToken, ExtensionContext, LogOutputChannel, TestRunRequest, Uri, VSCode, WorkspaceFolder } from './vscodeTypes';
 
-export const OPENAI_SECRET_KEY = 'smokesFixer.openaiApiKey';
-const EXCLUDED_KEY = 'smokesFixer.excludedSignatures';
+export { OPENAI_SECRET_KEY } from './keys';
 
 export interface RunOptions {
   only?: string[];
@@ -37,6 +43,7 @@ export interface SmokesFixerApi {
   readonly statusBar: FreshnessStatusBar;
   readonly terminal: LoopTerminal;
   readonly diffPreview: DiffPreview;
+  readonly reports: ReportPanels;
   modelFor(folder: WorkspaceFolder): RepairModel | undefined;
   lastOutcome(folder: WorkspaceFolder): LoopOutcome | undefined;
   isRunning(folder: WorkspaceFolder): boolean;
@@ -48,7 +55,7 @@ export interface SmokesFixerApi {
 }
 
 /** The adapter: engine on one side, VS Code's APIs on the other. No loop rule lives here. */
-export class SmokesFixerExtension {
+export class SmokesFixerExtension implements CommandHost {
   readonly store = new DisposableStore();
   readonly log: LogOutputChannel;
   readonly docs: GeneratedDocuments;
@@ -58,6 +65,7 @@ export class SmokesFixerExtension {
   readonly statusBar: FreshnessStatusBar;
   readonly diffPreview: DiffPreview;
   readonly bundles: BundleExport;
+  readonly reports: ReportPanels;
   readonly manualPrompt: ManualPrompt;
   private readonly running = new Map<string, AbortController>();
   private readonly outcomes = new Map<string, LoopOutcome>();
@@ -73,6 +81,7 @@ export class SmokesFixerExtension {
     this.tests = this.store.add(
       new SmokeTestController(vscode, {
         collect: (folder, signal) => this.collect(folder, signal),
+        runTests: (folder, only, request, token) => this.runTests(folder, only, request, token),
         runFromExplorer: async (folder, only, request, token) => {
           await this.run(folder, { only, request, token });
         },
@@ -80,9 +89,10 @@ export class SmokesFixerExtension {
     );
     this.repairTree = this.store.add(new RepairTreeProvider(vscode));
     this.terminal = this.store.add(new LoopTerminal(vscode));
-    this.statusBar = this.store.add(new FreshnessStatusBar(vscode, engine, () => this.freshnessTarget()));
-    this.diffPreview = new DiffPreview(vscode, this.docs);
-    this.bundles = new BundleExport(vscode, engine);
+    this.statusBar = this.store.add(new FreshnessStatusBar(vscode, engine, () => this.freshnessTargets()));
+    this.diffPreview = this.store.add(new DiffPreview(vscode, this.docs));
+    this.reports = this.store.add(new ReportPanels(vscode));
+    this.bundles = new BundleExport(vscode, engine, this.reports);
     this.manualPrompt = new ManualPrompt(vscode);
   }
 
@@ -94,10 +104,14 @@ export class SmokesFixerExtension {
     this.store.add(
       onSettingsChanged(vscode, () => {
         void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
-        void this.tests.discover();
+        this.tests.discover().catch((e) => this.log.warn(`Test discovery failed: ${describeError(e)}`));
       }),
     );
-    this.store.add(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.tests.discover()));
+    this.store.add(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.tests.discover().catch((e) => this.log.warn(`Test discovery failed: ${describeError(e)}`));
+      }),
+    );
     void vscode.commands.executeCommand('setContext', 'smokesFixer.running', false);
     void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
     this.log.info(`Smokes Fixer activated (VS Code ${vscode.version}).`);
@@ -107,6 +121,7 @@ export class SmokesFixerExtension {
       statusBar: this.statusBar,
       terminal: this.terminal,
       diffPreview: this.diffPreview,
+      reports: this.reports,
       modelFor: (folder) => this.repairTree.modelFor(folder),
       lastOutcome: (folder) => this.outcomes.get(folder.uri.toString()),
       isRunning: (folder) => this.running.has(folder.uri.toString()),
@@ -142,20 +157,24 @@ export class SmokesFixerExtension {
       void this.vscode.window
         .showErrorMessage(`Smokes Fixer settings are not valid: ${error.errors.join('; ')}`, 'Open Settings')
         .then((choice) => {
-          if (choice) void this.vscode.commands.executeCommand('workbench.action.openSettings', error.fields[0] ?? SETTINGS_SECTION);
+          // Where the bad value is set (the Workspace tab when the workspace sets it), filtered to its key.
+          if (choice) openSettingWhereSet(this.vscode, error.fields[0] ?? 'producer', folder).catch((e) => this.log.error(`Open Settings: ${describeError(e)}`));
         });
       return undefined;
     }
   }
 
-  private freshnessTarget() {
-    const folder = this.vscode.workspace.workspaceFolders?.[0];
-    if (!folder) return undefined;
-    try {
-      return { workspace: folder.uri.fsPath, settings: readSettings(this.vscode, folder) };
-    } catch {
-      return undefined;
+  /** Every folder whose settings are valid, for the status bar. */
+  private freshnessTargets(): FreshnessTarget[] {
+    const targets: FreshnessTarget[] = [];
+    for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
+      try {
+        targets.push({ workspace: folder.uri.fsPath, name: folder.name, uri: folder.uri, settings: readSettings(this.vscode, folder) });
+      } catch {
+        /* its settings error is shown when a command uses them */
+      }
     }
+    return targets;
   }
 
   async python(folder: WorkspaceFolder, settings: Settings): Promise<string> {
@@ -262,6 +281,13 @@ export class SmokesFixerExtension {
     outer?.signal.addEventListener('abort', () => controller.abort(), { once: true });
     try {
       const env = await this.childEnv(settings);
+      // A producer that cannot start is a set-up problem: said at once, no attempt spent (PRODUCT.md 25).
+      const check = await checkProducerFor(vscode, this.engine, folder, settings, env);
+      this.repairTree.setProblem(folder, check.ok ? undefined : check);
+      if (!check.ok) {
+        this.showProducerProblem(folder, check);
+        return undefined;
+      }
       const producer = this.producer(folder, settings, env);
       const python = await this.python(folder, settings);
       const excluded = new Set(this.excludedSignatures(folder));
@@ -288,13 +314,13 @@ export class SmokesFixerExtension {
               log: this.log,
               only: options.only,
               excludedSignatures: [...excluded],
-              reviewPatch: settings.autoApply ? undefined : (p, signal) => this.diffPreview.review(p, signal),
+              reviewPatch: settings.autoApply ? undefined : (p, signal) => this.diffPreview.review({ ...p, folderName: folder.name }, signal),
               investigator: this.investigator(folder, settings, python),
               onEvent: (event) => {
                 model.handle(event);
                 this.terminal.handle(event);
                 run.handle(event);
-                this.onEvent(event, progress);
+                this.onEvent(folder, event, progress);
               },
             });
           } finally {
@@ -306,10 +332,7 @@ export class SmokesFixerExtension {
       this.announce(folder, outcome);
       return outcome;
     } catch (error) {
-      this.log.error(describeError(error));
-      const message = error instanceof SmokesError ? error.readable : describeError(error);
-      void vscode.window.showErrorMessage(`Smokes Fixer: ${message}`, 'Show Log').then((c) => c && this.log.show());
-      this.terminal.line(`\x1b[31m${message}\x1b[0m`);
+      this.showRunError(folder, settings, error);
       return undefined;
     } finally {
       testRun?.end();
@@ -320,10 +343,115 @@ export class SmokesFixerExtension {
     }
   }
 
-  private onEvent(event: LoopEvent, progress: { report(v: { message?: string }): void }): void {
+  /** A run that stopped on an error: each kind said clearly, with the action that helps, and logged as an error. */
+  private showRunError(folder: WorkspaceFolder, settings: Settings, error: unknown): void {
+    const vscode = this.vscode;
+    this.log.error(describeError(error));
+    if (error instanceof SmokesError && error.code === 'producer-unavailable') {
+      const check = checkFromError(error, settings);
+      this.repairTree.setProblem(folder, check);
+      this.showProducerProblem(folder, check, false);
+      return;
+    }
+    if (error instanceof SmokesError && error.code === 'environment') {
+      // The engine's hint names CLI flags too; here the interpreter picker and the setting are what help.
+      this.terminal.line(`\x1b[31m${error.message}\x1b[0m`);
+      void vscode.window
+        .showErrorMessage(`Smokes Fixer: ${error.message} Install it in that interpreter, or pick another with Select Python Interpreter (smokesFixer.pythonPath).`, 'Select Interpreter', 'Show Log')
+        .then((c) => {
+          if (c === 'Select Interpreter') void vscode.commands.executeCommand('smokesFixer.selectInterpreter');
+          if (c === 'Show Log') this.log.show();
+        });
+      return;
+    }
+    const message = error instanceof SmokesError ? error.readable : describeError(error);
+    this.terminal.line(`\x1b[31m${message}\x1b[0m`);
+    const lead = error instanceof SmokesError && error.code === 'locked' ? `Smokes Fixer did not start on ${folder.name}: ` : 'Smokes Fixer: ';
+    void vscode.window.showErrorMessage(`${lead}${message}`, 'Show Log').then((c) => c && this.log.show());
+  }
+
+  /** The producer cannot start: an error naming it and the setting to change, with Open Settings. */
+  private showProducerProblem(folder: WorkspaceFolder, check: ProducerCheck, log = true): void {
+    const message = producerProblemMessage(check);
+    if (log) this.log.error(message);
+    this.terminal.line(`\x1b[31m${message}\x1b[0m`);
+    void this.vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((c) => {
+      if (c === 'Open Settings') openSettingWhereSet(this.vscode, check.setting ?? 'producer', folder).catch((e) => this.log.error(`Open Settings: ${describeError(e)}`));
+      if (c === 'Show Log') this.log.show();
+    });
+  }
+
+  /**
+   * The Test Explorer's default profile: the tests with pytest, results into a TestRun, nothing else —
+   * no producer, no patch, no artifacts in the workspace (the reports go to a temporary folder).
+   */
+  async runTests(folder: WorkspaceFolder, only: string[] | undefined, request: TestRunRequest, token: CancellationToken): Promise<void> {
+    const settings = this.settingsFor(folder);
+    if (!settings) return;
+    const testRun = this.tests.beginRun(folder, request, 'Smoke tests');
+    const bridge = signalFromToken(token);
+    const dir = await mkdtemp(join(tmpdir(), 'smokes-fixer-tests-'));
+    try {
+      const python = await this.python(folder, settings);
+      const env = await this.childEnv(settings);
+      const args = this.engine.testRunArgs({ select: settings.select, markExpr: settings.markExpr }, only ?? []);
+      const command = this.engine.displayCommand(args);
+      this.log.info(`$ ${command} (in ${folder.uri.fsPath})`);
+      testRun.run.appendOutput(`$ ${command}\r\n`);
+      const run = await this.engine.runPytest({
+        cwd: folder.uri.fsPath,
+        python,
+        args,
+        label: 'rerun',
+        artifactsDir: dir,
+        ndSmoke: settings.ndSmoke,
+        signal: bridge.signal,
+        log: this.log,
+        baseEnv: env,
+        onOutput: (text) => testRun.handle({ type: 'output', source: 'pytest', text }),
+      });
+      testRun.handle({ type: 'run-finished', run });
+      this.log.info(`Test run on ${folder.name}: ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.errors} errors, ${run.counts.skipped} skipped.`);
+    } catch (error) {
+      if (isAbortError(error) || token.isCancellationRequested) {
+        this.log.info(`Test run on ${folder.name} cancelled.`);
+        return;
+      }
+      this.log.error(`Test run on ${folder.name}: ${describeError(error)}`);
+      testRun.errored(this.tests.itemsFor(folder, only), describeError(error));
+    } finally {
+      testRun.end();
+      bridge.dispose();
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Interpreter, pytest, exec-rpc and the producer of a folder; a producer problem also shows in the Repairs view. */
+  async checkPrerequisites(folder: WorkspaceFolder): Promise<PrerequisiteReport | undefined> {
+    const settings = this.settingsFor(folder);
+    if (!settings) return undefined;
+    const python = await this.python(folder, settings);
+    const pytest = await this.engine.detectPytest(python, folder.uri.fsPath, new AbortController().signal);
+    const freshness = await this.engine.isFreshnessConfigured(folder.uri.fsPath, settings);
+    const producer = await checkProducerFor(this.vscode, this.engine, folder, settings, await this.childEnv(settings));
+    this.repairTree.setProblem(folder, producer.ok ? undefined : producer);
+    const lines = [
+      `Interpreter: ${python}`,
+      pytest.ok ? `pytest: available${pytest.html ? ' (with pytest-html)' : ''}` : `pytest: NOT available (${pytest.error ?? 'unknown error'})`,
+      freshness ? `exec-rpc: configured (${settings.metaUrl})` : 'exec-rpc: not configured (no exec-rpc-restart/exec-rpc-probe Makefile targets); freshness checks are skipped',
+      producer.ok ? `Producer: ${producer.producer} (${producer.detail})` : `Producer: ${producer.producer} CANNOT START: ${producer.detail} Change smokesFixer.${producer.setting ?? 'producer'}.`,
+    ];
+    for (const line of lines) {
+      if (line.includes('NOT available') || line.includes('CANNOT START')) this.log.error(`Check: ${line}`);
+      else this.log.info(`Check: ${line}`);
+    }
+    return { python, pytest: pytest.ok, freshness, producer, lines };
+  }
+
+  private onEvent(folder: WorkspaceFolder, event: LoopEvent, progress: { report(v: { message?: string }): void }): void {
     switch (event.type) {
       case 'freshness':
-        this.statusBar.update(event.status);
+        this.statusBar.update(event.status, folder.uri.fsPath);
         break;
       case 'validation':
         progress.report({ message: `${event.action}: ${event.lines[0] ?? ''}` });
@@ -345,14 +473,24 @@ export class SmokesFixerExtension {
     }
   }
 
+  /** The report actions of an outcome's notification: inside the editor, and the browser where it can open files. */
+  private reportActions(): string[] {
+    return this.bundles.canOpenInBrowser ? ['Open Report', 'Open in Browser'] : ['Open Report'];
+  }
+
+  private onReportAction(folder: WorkspaceFolder, choice: string | undefined): void {
+    if (choice === 'Open Report') void this.reports.show(folder).catch((e) => this.log.error(`Open Report: ${describeError(e)}`));
+    if (choice === 'Open in Browser') this.bundles.openInBrowser(folder).catch((e) => this.log.error(`Open in Browser: ${describeError(e)}`));
+  }
+
   private announce(folder: WorkspaceFolder, outcome: LoopOutcome): void {
     const vscode = this.vscode;
     switch (outcome.kind) {
       case 'success':
         this.log.info(`Success on ${folder.name}: ${outcome.loops} loop(s), ${outcome.appliedPatches.length} patch(es) kept.`);
-        void vscode.window.showInformationMessage(`Smokes Fixer: all selected smoke tests pass (${outcome.appliedPatches.length} patch(es) kept).`, 'Open Report').then((c) => {
-          if (c) void this.bundles.open(folder, 'artifacts/smoke.html');
-        });
+        void vscode.window
+          .showInformationMessage(`Smokes Fixer: all selected smoke tests pass (${outcome.appliedPatches.length} patch(es) kept).`, ...this.reportActions())
+          .then((c) => this.onReportAction(folder, c));
         break;
       case 'escalated':
         this.log.warn(`Escalated on ${folder.name}: ${outcome.reason} — ${outcome.detail}`);
@@ -361,7 +499,7 @@ export class SmokesFixerExtension {
           .then((c) => {
             if (c === 'Export Bundle') void vscode.commands.executeCommand('smokesFixer.exportBundle', folder.uri);
             if (c === 'Copy Bundle') void vscode.commands.executeCommand('smokesFixer.copyBundle', folder.uri);
-            if (c === 'Open Report') void this.bundles.open(folder, 'artifacts/smoke.html');
+            this.onReportAction(folder, c);
           });
         break;
       case 'cancelled':

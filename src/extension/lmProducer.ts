@@ -1,3 +1,4 @@
+import { SmokesError } from '../core/errors';
 import { buildPrompt } from '../producers/prompt';
 import type { PatchProducer, PatchRequest, ProducerContext, ProducerResult } from '../core/types';
 import { tokenFromSignal } from './cancellation';
@@ -26,7 +27,12 @@ export class LmProducer implements PatchProducer {
   async propose(request: PatchRequest, ctx: ProducerContext): Promise<ProducerResult> {
     const model = await this.model();
     if (!model) {
-      return { kind: 'exhausted', reason: this.modelSetting ? `no language model matches "${this.modelSetting}"` : 'no language model is available or none was chosen' };
+      // No model is a set-up problem, not a failed attempt (PRODUCT.md 25): the loop stops at once.
+      throw new SmokesError(
+        'producer-unavailable',
+        this.modelSetting ? `No language model in VS Code matches "${this.modelSetting}".` : 'No language model is available in VS Code, or none was chosen.',
+        'Install and sign in to an extension that provides a chat model, change smokesFixer.lmModel, or pick another producer.',
+      );
     }
     const { system, user } = buildPrompt(request);
     const { LanguageModelChatMessage } = this.vscode;

@@ -1,12 +1,12 @@
 // Entry point: the `vscode` module is handed to the adapter, which is the only code that uses it.
-import type { ExtensionContext } from './vscodeTypes';
+import type { ExtensionContext, VSCode } from './vscodeTypes';
 import { SmokesFixerExtension, type SmokesFixerApi } from './extension';
 
 export type { SmokesFixerApi } from './extension';
 
 export function activate(context: ExtensionContext): SmokesFixerApi {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return new SmokesFixerExtension(require('vscode'), context).activate();
+  return new SmokesFixerExtension(require('vscode') as VSCode, context).activate();
 }
 
 export function deactivate(): void {

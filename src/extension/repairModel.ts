@@ -1,6 +1,7 @@
-import type { AttemptVerdict, CrashLocation, LoopEvent, PatchSummary, PytestRun } from '../core/types';
+import type { AttemptVerdict, CrashLocation, LoopEvent, PatchSummary, PytestRun, SignatureState } from '../core/types';
 
-export type SignatureNodeState = 'open' | 'fixed' | 'exhausted' | 'excluded';
+/** The ledger's state of a signature, as the engine's `signature-state` events carry it. */
+export type SignatureNodeState = SignatureState['state'];
 
 export interface AttemptRecord {
   attempt: number;
@@ -33,13 +34,17 @@ export interface SignatureRecord {
   exceptionType: string;
   message: string;
   location: CrashLocation | null;
+  /** The ledger's state, from the last `signature-state` event (until then: open, or excluded by the person). */
   state: SignatureNodeState;
+  /** The ledger's attempt count and budget, from the same event. */
+  ledger: { attempts: number; maxAttempts: number } | null;
   attempts: AttemptRecord[];
 }
 
 /**
  * The repair view's model, built only from the loop's events: one record per failure signature with
- * its attempts. Pure, so it can be checked without an editor.
+ * its attempts. States and counts are the engine's (`signature-state`); nothing here decides them.
+ * Pure, so it can be checked without an editor.
  */
 export class RepairModel {
   private readonly records = new Map<string, SignatureRecord>();
@@ -78,8 +83,9 @@ export class RepairModel {
     this.fire();
   }
 
+  /** "2/3": the ledger's count and budget; before the engine's first word, the attempts seen so far. */
   attemptLabel(record: SignatureRecord): string {
-    return `${record.attempts.length}/${this.maxAttempts}`;
+    return record.ledger ? `${record.ledger.attempts}/${record.ledger.maxAttempts}` : `${record.attempts.length}/${this.maxAttempts}`;
   }
 
   handle(event: LoopEvent): void {
@@ -106,7 +112,6 @@ export class RepairModel {
           investigations: [],
         };
         record.attempts = record.attempts.filter((a) => a.attempt !== event.attempt).concat(attempt);
-        record.state = 'open';
         this.activeAttempt = attempt;
         break;
       }
@@ -133,7 +138,7 @@ export class RepairModel {
         break;
       }
       case 'attempt-finished': {
-        const record = this.ensure(event.signature, event.nodeid);
+        this.ensure(event.signature, event.nodeid);
         const attempt = this.find(event.signature, event.attempt);
         if (attempt) {
           attempt.verdict = event.verdict;
@@ -141,21 +146,18 @@ export class RepairModel {
           attempt.diff = event.diff ?? attempt.patch?.diff ?? null;
         }
         if (this.activeAttempt === attempt) this.activeAttempt = null;
-        if (record.state === 'open' && event.verdict !== 'kept' && record.attempts.length >= this.maxAttempts) record.state = 'exhausted';
         break;
       }
-      case 'stopped': {
+      case 'signature-state': {
+        const record = this.ensure(event.signature, event.nodeid);
+        record.state = event.state;
+        record.ledger = { attempts: event.attempts, maxAttempts: event.maxAttempts };
+        this.maxAttempts = event.maxAttempts;
+        break;
+      }
+      case 'stopped':
         this.running = false;
-        const outcome = event.outcome;
-        if (outcome.kind === 'success') {
-          for (const r of this.records.values()) if (r.state === 'open') r.state = 'fixed';
-        } else if (outcome.kind === 'escalated') {
-          for (const r of this.records.values()) {
-            if (r.state === 'open' && r.attempts.length >= this.maxAttempts) r.state = 'exhausted';
-          }
-        }
         break;
-      }
       default:
         return;
     }
@@ -169,20 +171,11 @@ export class RepairModel {
       this.activeAttempt.output = run.output;
       this.activeAttempt.command = run.command;
     }
-    const failing = new Set(run.failures.map((f) => f.signature));
     for (const failure of run.failures) {
       const record = this.ensure(failure.signature, failure.nodeid);
       record.exceptionType = failure.exceptionType;
       record.message = failure.message;
       record.location = failure.location;
-    }
-    // A signature fixed by a kept patch disappears from the verification run of the whole selection.
-    if (run.label === 'verification' || run.label === 'final' || run.label === 'baseline') {
-      for (const r of this.records.values()) {
-        if (r.state === 'open' && !failing.has(r.signature) && r.attempts.some((a) => a.verdict === 'kept' || a.verdict === null)) {
-          if (run.tests.some((t) => t.nodeid === r.nodeid && t.outcome === 'passed')) r.state = 'fixed';
-        }
-      }
     }
   }
 
@@ -196,6 +189,7 @@ export class RepairModel {
         message: '',
         location: null,
         state: this.excluded.has(signature) ? 'excluded' : 'open',
+        ledger: null,
         attempts: [],
       };
       this.records.set(signature, record);

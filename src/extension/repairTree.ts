@@ -1,3 +1,4 @@
+import type { ProducerCheck } from '../producers/preflight';
 import type { AttemptRecord, InvestigationRecord, RepairModel, SignatureRecord } from './repairModel';
 import type { Disposable, EventEmitter, TreeDataProvider, TreeItem, VSCode, WorkspaceFolder } from './vscodeTypes';
 
@@ -5,10 +6,22 @@ export const VIEW_ID = 'smokesFixer.repairs';
 
 export type RepairNode =
   | { kind: 'folder'; folder: WorkspaceFolder }
+  /** A set-up problem found by the prerequisites check or a run (a producer that cannot start). */
+  | { kind: 'problem'; folder: WorkspaceFolder; check: ProducerCheck }
   | { kind: 'signature'; folder: WorkspaceFolder; record: SignatureRecord }
   | { kind: 'attempt'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord }
   | { kind: 'detail'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord; detail: 'command' | 'patch' | 'verdict' }
   | { kind: 'investigation'; folder: WorkspaceFolder; record: SignatureRecord; attempt: AttemptRecord; investigation: InvestigationRecord };
+
+/** Text as Markdown shows it literally: `__index__` stays `__index__`, not a bold "index". */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
+}
+
+/** A signature's label, count and state first so a narrow side bar still shows them: "1/3 · fixed · test_add". */
+export function signatureLabel(attempts: string, state: string, nodeid: string): string {
+  return `${attempts} · ${state} · ${nodeid.split('::').slice(1).join('::') || nodeid}`;
+}
 
 /** The label of an investigation node: which helper, through which server or VS Code tool. */
 export function investigationLabel(i: InvestigationRecord): string {
@@ -27,6 +40,7 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
   private readonly changed: EventEmitter<RepairNode | undefined>;
   readonly onDidChangeTreeData;
   private readonly models = new Map<string, { folder: WorkspaceFolder; model: RepairModel; sub: { dispose(): void } }>();
+  private readonly problems = new Map<string, { folder: WorkspaceFolder; check: ProducerCheck }>();
 
   constructor(private readonly vscode: VSCode) {
     this.changed = new vscode.EventEmitter<RepairNode | undefined>();
@@ -40,12 +54,24 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
     this.refresh();
   }
 
+  /** Shows (or, with undefined, clears) a folder's set-up problem at the top of the view. */
+  setProblem(folder: WorkspaceFolder, check: ProducerCheck | undefined): void {
+    const key = folder.uri.toString();
+    if (check) this.problems.set(key, { folder, check });
+    else if (!this.problems.delete(key)) return;
+    this.refresh();
+  }
+
+  problemFor(folder: WorkspaceFolder): ProducerCheck | undefined {
+    return this.problems.get(folder.uri.toString())?.check;
+  }
+
   modelFor(folder: WorkspaceFolder): RepairModel | undefined {
     return this.models.get(folder.uri.toString())?.model;
   }
 
   get isEmpty(): boolean {
-    return [...this.models.values()].every((m) => m.model.signatures.length === 0);
+    return this.problems.size === 0 && [...this.models.values()].every((m) => m.model.signatures.length === 0);
   }
 
   refresh(): void {
@@ -54,9 +80,10 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
 
   getChildren(node?: RepairNode): RepairNode[] {
     if (!node) {
+      const problems = [...this.problems.values()].map((p): RepairNode => ({ kind: 'problem', folder: p.folder, check: p.check }));
       const entries = [...this.models.values()].filter((m) => m.model.signatures.length > 0);
-      if (entries.length === 1) return this.signatureNodes(entries[0].folder, entries[0].model);
-      return entries.map((e) => ({ kind: 'folder', folder: e.folder }));
+      if (entries.length === 1) return [...problems, ...this.signatureNodes(entries[0].folder, entries[0].model)];
+      return [...problems, ...entries.map((e): RepairNode => ({ kind: 'folder', folder: e.folder }))];
     }
     switch (node.kind) {
       case 'folder': {
@@ -78,6 +105,7 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
       }
       case 'detail':
       case 'investigation':
+      case 'problem':
         return [];
     }
   }
@@ -99,15 +127,36 @@ export class RepairTreeProvider implements TreeDataProvider<RepairNode>, Disposa
       case 'signature': {
         const r = node.record;
         const model = this.modelFor(node.folder);
-        const item = new TreeItem(r.nodeid, r.attempts.length > 0 ? Collapsible.Expanded : Collapsible.None);
+        const count = model ? model.attemptLabel(r) : String(r.attempts.length);
+        const item = new TreeItem(signatureLabel(count, r.state, r.nodeid), r.attempts.length > 0 ? Collapsible.Expanded : Collapsible.None);
         item.id = `${node.folder.uri.toString()}|${r.signature}`;
-        item.description = `${model ? model.attemptLabel(r) : r.attempts.length} · ${r.state}`;
+        item.description = r.nodeid.split('::')[0];
+        // Test names and messages are the user's text: escaped, so `__index__` reads as written.
         item.tooltip = new vscode.MarkdownString(
-          [`**${r.nodeid}**`, '', `${r.exceptionType}: ${r.message}`, '', `Signature: \`${r.signature}\``, `Attempts: ${model?.attemptLabel(r)}`, `State: ${r.state}`].join('\n'),
+          [
+            `**${escapeMarkdown(r.nodeid)}**`,
+            '',
+            escapeMarkdown(`${r.exceptionType}: ${r.message}`),
+            '',
+            `Signature: ${escapeMarkdown(r.signature)}`,
+            `Attempts: ${count}`,
+            `State: ${r.state}`,
+          ].join('\n\n'),
         );
         item.iconPath = new ThemeIcon(STATE_ICON[r.state]);
         item.contextValue = `signature.${r.state}`;
         if (r.location) item.command = { command: 'smokesFixer.openFailingLine', title: 'Open Failing Line', arguments: [node] };
+        return item;
+      }
+      case 'problem': {
+        const c = node.check;
+        const item = new TreeItem(`Producer cannot start: ${c.producer}`, Collapsible.None);
+        item.id = `${node.folder.uri.toString()}|problem`;
+        item.description = c.detail;
+        item.tooltip = `${c.detail}${c.setting ? ` Change smokesFixer.${c.setting} in the settings.` : ''}`;
+        item.iconPath = new ThemeIcon('error');
+        item.contextValue = 'problem';
+        item.command = { command: 'smokesFixer.openSettings', title: 'Open Settings', arguments: [c.setting ?? 'producer', node.folder.uri] };
         return item;
       }
       case 'attempt': {

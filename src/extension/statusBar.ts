@@ -2,41 +2,60 @@ import type { FreshnessStatus } from '../core/types';
 import type { Settings } from '../core/settings';
 import type { Engine } from './engine';
 import { describeFreshness } from './statusText';
-import type { Disposable, StatusBarItem, VSCode } from './vscodeTypes';
+import type { Disposable, StatusBarItem, Uri, VSCode } from './vscodeTypes';
 
 export const REFRESH_INTERVAL_MS = 30_000;
 
 export interface FreshnessTarget {
+  /** The folder's path: the key of its state. */
   workspace: string;
+  name: string;
+  uri: Uri;
   settings: Settings;
 }
 
 /**
- * The exec-rpc freshness indicator: probed on a timer and after every loop action (the loop's
- * `freshness` events), clicked to restart and probe.
+ * The exec-rpc freshness indicator, per workspace folder: probed on a timer and after every loop action
+ * (the loop's `freshness` events). It shows the folder of the active editor (else the first folder) and
+ * lists every folder's state in its tooltip; clicked, it restarts and probes that folder's service.
  */
 export class FreshnessStatusBar implements Disposable {
   private readonly item: StatusBarItem;
   private timer: NodeJS.Timeout | undefined;
-  private probing: AbortController | undefined;
-  private current: FreshnessStatus | null = null;
+  private probing: { controller: AbortController; done: Promise<FreshnessStatus | null> } | undefined;
+  private readonly statuses = new Map<string, FreshnessStatus>();
   private listeners = new Set<(s: FreshnessStatus | null) => void>();
+  private readonly editorSub: Disposable;
 
   constructor(
     private readonly vscode: VSCode,
     private readonly engine: Engine,
-    private readonly target: () => FreshnessTarget | undefined,
+    /** Every folder with valid settings, in workspace order. */
+    private readonly targets: () => FreshnessTarget[],
     intervalMs = REFRESH_INTERVAL_MS,
   ) {
     this.item = vscode.window.createStatusBarItem('smokesFixer.freshness', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Smokes Fixer: exec-rpc freshness';
-    this.item.command = 'smokesFixer.restartAndProbe';
     this.render();
-    this.timer = setInterval(() => void this.refresh(), intervalMs);
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
+    this.editorSub = vscode.window.onDidChangeActiveTextEditor(() => this.render());
   }
 
+  /** The folder the item speaks for: the active editor's, else the first. */
+  private active(all = this.targets()): FreshnessTarget | undefined {
+    const uri = this.vscode.window.activeTextEditor?.document.uri;
+    const folder = uri ? this.vscode.workspace.getWorkspaceFolder(uri) : undefined;
+    return (folder && all.find((t) => t.workspace === folder.uri.fsPath)) ?? all[0];
+  }
+
+  /** The shown folder's status. */
   get status(): FreshnessStatus | null {
-    return this.current;
+    const target = this.active();
+    return (target && this.statuses.get(target.workspace)) ?? null;
+  }
+
+  statusOf(workspace: string): FreshnessStatus | null {
+    return this.statuses.get(workspace) ?? null;
   }
 
   get text(): string {
@@ -52,57 +71,86 @@ export class FreshnessStatusBar implements Disposable {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** A status from the loop (its `freshness` events) replaces the last probe. */
-  update(status: FreshnessStatus): void {
-    this.current = status;
+  /** A status from a folder's loop (its `freshness` events) replaces that folder's last probe. */
+  update(status: FreshnessStatus, workspace?: string): void {
+    const key = workspace ?? this.active()?.workspace;
+    if (key) this.statuses.set(key, status);
     this.render();
   }
 
-  async refresh(): Promise<FreshnessStatus | null> {
-    const target = this.target();
-    if (!target) {
+  /**
+   * Probes every folder; resolves with the shown folder's status. A newer refresh (the timer, a settings
+   * change, a command) supersedes one under way, whose caller then gets the newer one's answer.
+   */
+  refresh(): Promise<FreshnessStatus | null> {
+    const all = this.targets();
+    if (all.length === 0) {
       this.item.hide();
-      return null;
+      return Promise.resolve(null);
     }
-    this.probing?.abort();
+    this.probing?.controller.abort();
     const controller = new AbortController();
-    this.probing = controller;
-    try {
-      const { settings, workspace } = target;
-      const explicitUrl = settings.metaUrl !== this.engine.defaultSettings.metaUrl;
-      const configured = await this.engine.freshnessConfigured(workspace, explicitUrl);
-      const status: FreshnessStatus = configured
-        ? await this.engine.probeFreshness({ url: settings.metaUrl, timeoutMs: settings.freshnessTimeoutMs, workspace, lastPatchAt: null, signal: controller.signal })
-        : {
-            state: 'not-configured',
-            reasons: ['No exec-rpc-restart/exec-rpc-probe targets in the Makefile and no meta URL configured.'],
-            meta: null,
-            rawMeta: null,
-            headSha: null,
-            url: settings.metaUrl,
-            checkedAt: new Date().toISOString(),
-          };
-      // A newer probe superseded this one: its answer wins.
-      if (controller.signal.aborted) return this.current;
-      this.update(status);
-      return status;
-    } finally {
-      if (this.probing === controller) this.probing = undefined;
+    const done = this.probeAll(all, controller);
+    const mine = { controller, done };
+    this.probing = mine;
+    void done.finally(() => {
+      if (this.probing === mine) this.probing = undefined;
+    }).catch(() => undefined);
+    return done;
+  }
+
+  private async probeAll(all: FreshnessTarget[], controller: AbortController): Promise<FreshnessStatus | null> {
+    const superseded = () => this.probing && this.probing.controller !== controller ? this.probing.done : this.status;
+    for (const target of all) {
+      let status: FreshnessStatus;
+      try {
+        status = await this.probe(target, controller.signal);
+      } catch (error) {
+        if (controller.signal.aborted) return superseded();
+        throw error;
+      }
+      if (controller.signal.aborted) return superseded();
+      this.statuses.set(target.workspace, status);
     }
+    this.render();
+    return this.status;
+  }
+
+  private async probe(target: FreshnessTarget, signal: AbortSignal): Promise<FreshnessStatus> {
+    const { settings, workspace } = target;
+    if (await this.engine.isFreshnessConfigured(workspace, settings)) {
+      return this.engine.probeFreshness({ url: settings.metaUrl, timeoutMs: settings.freshnessTimeoutMs, workspace, lastPatchAt: null, signal });
+    }
+    return {
+      state: 'not-configured',
+      reasons: ['No exec-rpc-restart/exec-rpc-probe targets in the Makefile and no meta URL configured.'],
+      meta: null,
+      rawMeta: null,
+      headSha: null,
+      url: settings.metaUrl,
+      checkedAt: new Date().toISOString(),
+    };
   }
 
   private render(): void {
-    const view = describeFreshness(this.current);
-    this.item.text = view.text;
-    this.item.tooltip = view.tooltip;
+    const all = this.targets();
+    const target = this.active(all);
+    const current = (target && this.statuses.get(target.workspace)) ?? null;
+    const view = describeFreshness(current);
+    const multi = all.length > 1 && target;
+    this.item.text = multi ? `${view.text} · ${target.name}` : view.text;
+    const others = multi ? all.filter((t) => t !== target).map((t) => `• ${t.name}: ${this.statuses.get(t.workspace)?.state ?? 'checking'}`) : [];
+    this.item.tooltip = multi ? [`${target.name}: ${view.tooltip}`, '', 'Other folders:', ...others].join('\n') : view.tooltip;
     this.item.backgroundColor = view.background ? new this.vscode.ThemeColor(view.background) : undefined;
+    this.item.command = target ? { command: 'smokesFixer.restartAndProbe', title: 'Restart and Probe exec-rpc', arguments: [target.uri] } : undefined;
     this.item.show();
-    for (const l of [...this.listeners]) l(this.current);
+    for (const l of [...this.listeners]) l(current);
   }
 
   dispose(): void {
     clearInterval(this.timer);
-    this.probing?.abort();
+    this.probing?.controller.abort();
+    this.editorSub.dispose();
     this.item.dispose();
     this.listeners.clear();
   }

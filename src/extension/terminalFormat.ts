@@ -17,6 +17,8 @@ export function toTerminalText(text: string): string {
 }
 
 const DECISION_COLOUR = { proceed: C.green, done: C.green, rollback: C.yellow, escalate: C.red } as const;
+/** A check mark only where the loop goes on or is done; a stop, a rollback or a cancel is not a success. */
+const DECISION_MARK = { proceed: '✓', done: '✓', rollback: '↺', escalate: '■' } as const;
 
 /** What the terminal shows for one loop event, already in terminal line endings; '' for nothing. */
 export function formatEvent(event: LoopEvent): string {
@@ -33,7 +35,7 @@ export function formatEvent(event: LoopEvent): string {
       return toTerminalText(event.text);
     case 'validation': {
       const colour = DECISION_COLOUR[event.decision];
-      lines.push(`${colour}✓ ${event.action}${C.reset}: ${event.lines.join(' ')} ${C.dim}→ ${event.decision}${C.reset}`);
+      lines.push(`${colour}${DECISION_MARK[event.decision]} ${event.action}${C.reset}: ${event.lines.join(' ')} ${C.dim}→ ${event.decision}${C.reset}`);
       break;
     }
     case 'attempt-started':

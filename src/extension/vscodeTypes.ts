@@ -16,6 +16,7 @@ export type {
   TestItem,
   TestMessage,
   TestRun,
+  TestRunProfile,
   TestRunRequest,
   TextDocumentContentProvider,
   TreeDataProvider,
@@ -25,4 +26,5 @@ export type {
   LanguageModelChat,
   SecretStorage,
   Terminal,
+  WebviewPanel,
 } from 'vscode';

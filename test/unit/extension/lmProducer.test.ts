@@ -87,9 +87,9 @@ describe('LmProducer', () => {
     expect(asked.selectors).toEqual([null]);
   });
 
-  it('is exhausted without a model, and spends the attempt when the model fails', async () => {
+  it('cannot start without a model (a set-up error, no attempt spent), and spends the attempt when the model fails', async () => {
     const none = fakeVscode([]);
-    expect((await new LmProducer(none.vscode, 'missing').propose(request, ctx())).kind).toBe('exhausted');
+    await expect(new LmProducer(none.vscode, 'missing').propose(request, ctx())).rejects.toMatchObject({ code: 'producer-unavailable', message: expect.stringContaining('"missing"') });
     const f = fakeVscode([{ id: 'm', family: 'f', answer: new Error('rate limited') }]);
     expect(await new LmProducer(f.vscode, 'm').propose(request, ctx())).toEqual({ kind: 'none', reason: 'the language model failed: rate limited' });
   });

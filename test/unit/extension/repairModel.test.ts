@@ -90,6 +90,9 @@ describe('RepairModel', () => {
     m.handle(run('attempt', [f], [{ nodeid: A, outcome: 'failed', durationMs: 3 }], 'short text'));
     m.handle({ type: 'patch-proposed', signature: f.signature, attempt: 2, patch });
     m.handle(run('verification', [], [{ nodeid: A, outcome: 'passed', durationMs: 3 }]));
+    // A passing verification run alone decides nothing here: the state is the ledger's.
+    expect(m.signatures[0].state).toBe('open');
+    m.handle({ type: 'signature-state', signature: f.signature, nodeid: A, attempts: 2, maxAttempts: 3, state: 'fixed' });
     m.handle({ type: 'attempt-finished', signature: f.signature, nodeid: A, attempt: 2, verdict: 'kept', detail: '1 test fixed', diff: patch.diff });
 
     const [s] = m.signatures;
@@ -103,17 +106,23 @@ describe('RepairModel', () => {
     expect(s.attempts[0].diff).toBe(patch.diff);
   });
 
-  it('marks a signature exhausted after its last failed attempt and on escalation', () => {
-    const m = new RepairModel(2);
+  it('shows the state and count the engine\'s signature-state events carry, and decides none itself', () => {
+    const m = new RepairModel(3);
     const f = failure(A);
     m.handle(run('baseline', [f], []));
+    m.handle({ type: 'signature-state', signature: f.signature, nodeid: A, attempts: 0, maxAttempts: 2, state: 'open' });
+    expect(m.attemptLabel(m.get(f.signature)!)).toBe('0/2');
     for (const attempt of [1, 2]) {
       m.handle({ type: 'attempt-started', signature: f.signature, nodeid: A, attempt, command: 'pytest' });
-      expect(m.get(f.signature)!.state).toBe('open');
       m.handle({ type: 'attempt-finished', signature: f.signature, nodeid: A, attempt, verdict: 'no-patch', detail: '', diff: null });
+      // Attempts used up, but only the ledger says "exhausted".
+      expect(m.get(f.signature)!.state).toBe('open');
+      m.handle({ type: 'signature-state', signature: f.signature, nodeid: A, attempts: attempt, maxAttempts: 2, state: attempt === 2 ? 'exhausted' : 'open' });
     }
     expect(m.get(f.signature)!.state).toBe('exhausted');
     expect(m.attemptLabel(m.get(f.signature)!)).toBe('2/2');
+    m.handle({ type: 'stopped', outcome: { kind: 'cancelled', loops: 1, detail: '', bundle: null, conflicts: [] } });
+    expect(m.get(f.signature)!.state).toBe('exhausted');
   });
 
   it('marks excluded signatures and fires on change', () => {
@@ -200,5 +209,28 @@ describe('RepairTreeProvider', () => {
     const tree = treeWith(m);
     const attemptNode = tree.getChildren(tree.getChildren()[0])[0];
     expect(tree.getChildren(attemptNode).map((n) => (n.kind === 'detail' ? n.detail : n.kind))).toEqual(['command', 'verdict']);
+  });
+
+  it('labels a signature count and state first, escapes its tooltip, and lists a set-up problem above it', () => {
+    const m = new RepairModel(3);
+    const id = 'tests/smoke/test_calc_smoke.py::test__index__';
+    const f = { ...failure(id), message: 'assert *a* == _b_' };
+    m.handle(run('baseline', [f], []));
+    m.handle({ type: 'signature-state', signature: f.signature, nodeid: id, attempts: 1, maxAttempts: 3, state: 'fixed' });
+    const tree = treeWith(m);
+    const item = tree.getTreeItem(tree.getChildren()[0]);
+    expect(item.label).toBe('1/3 · fixed · test__index__');
+    expect(item.description).toBe('tests/smoke/test_calc_smoke.py');
+    const tip = (item.tooltip as { value: string }).value;
+    expect(tip).toContain('test\\_\\_index\\_\\_');
+    expect(tip).toContain('assert \\*a\\* == \\_b\\_');
+    tree.setProblem(folder, { ok: false, producer: 'command: nope', detail: 'The producer command\'s program "nope" is not found on PATH or is not executable.', setting: 'producerCommand' });
+    const [problem] = tree.getChildren();
+    expect(problem.kind).toBe('problem');
+    const p = tree.getTreeItem(problem);
+    expect(p.label).toBe('Producer cannot start: command: nope');
+    expect(p.command).toMatchObject({ command: 'smokesFixer.openSettings', arguments: ['producerCommand', folder.uri] });
+    tree.setProblem(folder, undefined);
+    expect(tree.getChildren().map((n) => n.kind)).toEqual(['signature']);
   });
 });

@@ -20,6 +20,16 @@ describe('terminal formatting', () => {
     expect(text).toBe('✓ Baseline run: 1 failed. Proceeding. → proceed\r\n');
   });
 
+  it('puts a check mark only on lines where the loop goes on or is done, never on a stop, rollback or cancel', () => {
+    const mark = (decision: 'proceed' | 'done' | 'rollback' | 'escalate', action = 'Stop') =>
+      stripAnsi(formatEvent({ type: 'validation', action, lines: ['x'], decision })).slice(0, 2);
+    expect(mark('proceed')).toBe('✓ ');
+    expect(mark('done')).toBe('✓ ');
+    expect(mark('escalate', 'Stop')).toBe('■ ');
+    expect(mark('escalate', 'Cancelled')).toBe('■ ');
+    expect(mark('rollback', 'Rollback')).toBe('↺ ');
+  });
+
   it('shows commands and the outcome', () => {
     expect(stripAnsi(formatEvent({ type: 'command', purpose: 'pytest', command: 'pytest -q tests/smoke', cwd: '/ws' }))).toBe('$ pytest -q tests/smoke\r\n');
     const stopped = stripAnsi(

@@ -117,7 +117,8 @@ describe('Smokes Fixer in VS Code', function () {
     assert.match(sig.attempts[0].patch?.diff ?? '', /\+    return a \+ b/);
     const roots = api.repairTree.getChildren();
     assert.equal(roots.length, 1);
-    assert.equal(api.repairTree.getTreeItem(roots[0]).description, '1/3 · fixed');
+    // Count and state first, so a narrow side bar still shows them.
+    assert.equal(api.repairTree.getTreeItem(roots[0]).label, '1/3 · fixed · test_smoke_add');
     const details = api.repairTree.getChildren(api.repairTree.getChildren(roots[0])[0]).map((n) => (n.kind === 'detail' ? n.detail : n.kind));
     assert.deepEqual(details, ['command', 'patch', 'verdict']);
 

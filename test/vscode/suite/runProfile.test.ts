@@ -1,7 +1,8 @@
 /// <reference types="mocha" />
-// The Test Explorer's run profile in a real VS Code: the workbench's own testing commands ("Run All Tests",
-// "Cancel Test Run") reach the "Run Smokes Fixer" profile of the `smokesFixer` controller, and its run
-// handler runs the loop on the smoke selection.
+// The Test Explorer's run profiles in a real VS Code (PRODUCT.md 19). The workbench's own testing
+// commands ("Run All Tests", "Cancel Test Run") reach the `smokesFixer` controller: the default profile
+// "Run Smoke Tests" runs pytest and reports, nothing else; "Repair with Smokes Fixer" is a second,
+// non-default profile that runs the loop when a person makes it the one to use.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,24 +32,28 @@ function treeStatus(): string {
     .join('\n');
 }
 
+/** Makes the repair the profile "Run All Tests" uses, as a person does in "Configure Test Profiles". */
+function useRepairProfile(on: boolean): void {
+  fx.api.tests.repairProfile.isDefault = on;
+  fx.api.tests.runProfile.isDefault = !on;
+}
+
 /**
  * Runs "Run All Tests" as the Testing view's button does, and resolves once the run ended. The explorer
  * learns the controller's items from the extension host a moment after discovery; until then the command
- * finds no tests and starts nothing, so it is tried again until a new loop started.
+ * finds no tests and starts nothing, so it is tried again until `started()` says something ran.
  */
-async function runAllFromTestExplorer(): Promise<RepairModel> {
-  const before = fx.api.modelFor(fx.folder);
+async function runAllFromTestExplorer(started: () => boolean): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     await vscode.commands.executeCommand('testing.runAll');
-    const model = fx.api.modelFor(fx.folder);
-    if (model && model !== before) return model;
-    if (Date.now() > deadline) throw new Error('"testing.runAll" never started the Smokes Fixer profile');
+    if (started()) return;
+    if (Date.now() > deadline) throw new Error('"testing.runAll" never started a Smokes Fixer profile');
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-describe('Test Explorer run profile in VS Code', function () {
+describe('Test Explorer run profiles in VS Code', function () {
   this.timeout(300_000);
 
   before(async () => {
@@ -62,14 +67,51 @@ describe('Test Explorer run profile in VS Code', function () {
     assert.ok(fx.api.tests.controller.items.get('tests/smoke/test_calc_smoke.py'), 'the smoke tests are in the Test Explorer');
   });
 
+  afterEach(() => useRepairProfile(false));
+
   after(async () => {
     await fx.configure({ producer: undefined, producerCommand: undefined, autoApply: undefined });
     fx.stopExecRpc();
   });
 
-  it('"Run All Tests" runs the loop through the profile and reports the tests passing', async () => {
+  it('has "Run Smoke Tests" as the default Run profile and the repair as a second, non-default one', () => {
+    const { runProfile, repairProfile } = fx.api.tests;
+    assert.equal(runProfile.label, 'Run Smoke Tests');
+    assert.equal(runProfile.kind, vscode.TestRunProfileKind.Run);
+    assert.equal(runProfile.isDefault, true);
+    assert.equal(repairProfile.label, 'Repair with Smokes Fixer');
+    assert.equal(repairProfile.kind, vscode.TestRunProfileKind.Run);
+    assert.equal(repairProfile.isDefault, false);
+  });
+
+  it('"Run All Tests" runs pytest and reports the results: no producer, no patch, no artifacts', async () => {
+    // A producer that would leave a trace if it were ever called.
+    await fx.configure({ producer: 'command', producerCommand: 'touch producer-was-called; python3 tools/propose.py fix', autoApply: true });
+    const before = fx.api.modelFor(fx.folder);
+    const statusBefore = treeStatus();
+    await runAllFromTestExplorer(() => fx.api.tests.results.has(ADD));
+
+    assert.equal(fx.api.modelFor(fx.folder), before, 'no repair loop started');
+    assert.ok(!existsSync(join(fx.ws, 'producer-was-called')), 'the producer was not called');
+    assert.equal(fx.calc(), BUGGY, 'nothing was patched');
+    assert.ok(!existsSync(join(fx.ws, 'artifacts')), 'a test run writes no artifacts into the workspace');
+    assert.equal(treeStatus(), statusBefore, 'the working tree is as it was');
+
+    const add = fx.api.tests.results.get(ADD);
+    assert.equal(add?.outcome, 'failed');
+    assert.match(add?.message ?? '', /assert/);
+    assert.deepEqual(add?.location, { file: 'tests/smoke/test_calc_smoke.py', line: 5 });
+    assert.ok(add?.expected !== undefined && add?.actual !== undefined, 'the assertion comparison gives expected/actual');
+    assert.ok((add?.durationMs ?? -1) >= 0);
+    assert.equal(fx.api.tests.results.get(MUL)?.outcome, 'passed');
+  });
+
+  it('the repair profile, made the one to use, runs the loop and reports the tests passing', async () => {
     await fx.configure({ producer: 'command', producerCommand: 'python3 tools/propose.py fix', autoApply: true });
-    const model = await runAllFromTestExplorer();
+    useRepairProfile(true);
+    const before = fx.api.modelFor(fx.folder);
+    await runAllFromTestExplorer(() => fx.api.modelFor(fx.folder) !== before);
+    const model = fx.api.modelFor(fx.folder) as RepairModel;
 
     assert.ok(!fx.api.isRunning(fx.folder), 'the run handler returned once the loop ended');
     const outcome = fx.api.lastOutcome(fx.folder);
@@ -84,13 +126,13 @@ describe('Test Explorer run profile in VS Code', function () {
     assert.equal(sig.nodeid, ADD);
     assert.equal(sig.state, 'fixed');
 
-    // The controller's results are what the loop's last pytest run reported.
     assert.equal(fx.api.tests.results.get(ADD)?.outcome, 'passed');
     assert.equal(fx.api.tests.results.get(MUL)?.outcome, 'passed');
   });
 
-  it('"Cancel Test Run" ends the loop as cancelled, ends the producer and leaves the tree as it was', async () => {
+  it('"Cancel Test Run" ends the repair as cancelled, ends the producer and leaves the tree as it was', async () => {
     await fx.configure({ producer: 'command', producerCommand: SLOW_PRODUCER, autoApply: true });
+    useRepairProfile(true);
     const statusBefore = treeStatus();
     const before = fx.api.modelFor(fx.folder);
 
