@@ -114,24 +114,35 @@ async function main() {
 
   const vsix = packageProduct(outDir);
   // The DOM renderer keeps the terminal's text in the page, where a scenario can read it.
-  const profile = createProfile({ settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+  // Workspace trust stays on, as a person has it: the folder opens in Restricted Mode (no start-up prompt)
+  // and the first scenario trusts it.
+  const profile = createProfile({
+    settings: { 'terminal.integrated.gpuAcceleration': 'off', 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' },
+  });
   onStop(() => keepLogs(profile, path.join(outDir, 'logs')));
   const service = await prepareWorkspace(profile.workspace);
   installVsix(codeServer, profile, vsix);
-  const server = await startCodeServer(codeServer, profile, { logFile: path.join(outDir, 'code-server.log') });
+  const server = await startCodeServer(codeServer, profile, { logFile: path.join(outDir, 'code-server.log'), trust: true });
   const { page } = await launchBrowser({ consoleLog: path.join(outDir, 'browser-console.log'), viewport });
   await openWorkbench(page, server);
   const wb = new Workbench(page, { screenshotDir });
   await wb.ready();
-  // The product's contributions are in once its first command is listed (from its package.json).
+  // The product's contributions are in once its first command is listed (from its package.json); in
+  // Restricted Mode they are not, so this waits until the scenarios that trust the folder have run.
   const [first] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).contributes?.commands ?? [];
-  if (first) await wb.waitForCommand(first.category ? `${first.category}: ${first.title}` : first.title);
+  let productReady = false;
 
-  const ctx = { workspace: profile.workspace, metaUrl: service.metaUrl, log: (m) => console.log(`      ${m}`) };
+  const ctx = { workspace: profile.workspace, userDataDir: profile.userDataDir, metaUrl: service.metaUrl, log: (m) => console.log(`      ${m}`) };
   let failed = 0;
   const outcomes = [];
   console.log('');
+  // Scenarios about Restricted Mode first, in file-name order; then the rest.
+  scenarios.sort((a, b) => Number(!a.restricted) - Number(!b.restricted));
   for (const s of scenarios) {
+    if (!s.restricted && !productReady) {
+      if (first) await wb.waitForCommand(first.category ? `${first.category}: ${first.title}` : first.title);
+      productReady = true;
+    }
     const started = Date.now();
     try {
       await withTimeout(s.run(wb, ctx), s.timeoutMs ?? defaultScenarioTimeoutMs, `scenario "${s.name}"`);
