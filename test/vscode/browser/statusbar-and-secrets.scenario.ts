@@ -71,6 +71,9 @@ export default [
       const settingsFile = join(ctx.workspace, '.vscode', 'settings.json');
       const original = readFileSync(settingsFile, 'utf8');
       const exportDir = mkdtempSync(join(tmpdir(), 'smokes-export-'));
+      // calc.py back to the committed bug (an earlier scenario's run fixed it).
+      execFileSync('git', ['checkout', '-q', '--', 'calc.py'], { cwd: ctx.workspace });
+      assert.ok(readFileSync(join(ctx.workspace, 'calc.py'), 'utf8').includes(BUG_LINE));
       try {
         await wb.runCommand('Smokes Fixer: Set OpenAI API Key');
         const input = wb.page.locator('.quick-input-widget .quick-input-box input');
