@@ -1,7 +1,8 @@
-// Bundles the two faces of the engine: the VS Code extension and the headless CLI.
-// Types are checked apart with `tsc --noEmit`.
+// Bundles the two faces of the engine: the VS Code extension and the headless CLI, plus the heavy parts
+// only some runs need, each in its own file loaded on first use. Types are checked apart with `tsc --noEmit`.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, chmodSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -17,11 +18,37 @@ const common = {
   // execa and its helpers are ESM with `import.meta.url`; give the CJS bundle a value for it.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  // `await import()` becomes `require()`: the lazy bundles are CommonJS files beside the main ones, which
+  // is what VS Code's extension host loads most reliably.
+  supported: { 'dynamic-import': false },
+};
+
+/**
+ * Modules bundled apart and loaded on first use (`await import('./mcpSdk')` in the source): the MCP SDK
+ * with its JSON-schema validator (only an investigation needs it) and the OpenAI producer's HTTP
+ * exchange (only that producer needs it). Activation and ordinary runs never read them.
+ */
+const lazy = [
+  { source: 'src/core/investigation/mcpSdk.ts', out: 'mcp-sdk.js' },
+  { source: 'src/producers/openaiChat.ts', out: 'openai-producer.js' },
+];
+
+const lazyPlugin = {
+  name: 'lazy-bundles',
+  setup(build) {
+    const bySource = new Map(lazy.map((l) => [resolve(l.source), l.out]));
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const out = bySource.get(resolve(args.resolveDir, args.path) + '.ts');
+      return out ? { path: `./${out}`, external: true } : undefined;
+    });
+  },
 };
 
 const entries = [
-  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyPlugin] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js }, plugins: [lazyPlugin] },
+  ...lazy.map((l) => ({ ...common, entryPoints: [l.source], outfile: `dist/${l.out}` })),
 ];
 
 function copyPython() {

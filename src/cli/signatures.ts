@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseJUnit } from '../core/junit';
+import { decodeJUnit, parseJUnit } from '../core/junit';
 import { parsePluginRecords, summarizeRecords } from '../core/pluginReport';
 import { assembleRun, recordsPathFor } from '../core/pytestRunner';
 import { exceptionTypeFromMessage, makeSignature, normalizeMessage } from '../core/signature';
@@ -13,13 +13,13 @@ import { HELP } from './help';
  * carries: the location is unknown (`?`), as pytest-facts.md explains.
  */
 export async function signaturesOf(junitPath: string): Promise<Failure[]> {
-  let xml: string;
+  let bytes: Buffer;
   try {
-    xml = await readFile(junitPath, 'utf8');
+    bytes = await readFile(junitPath);
   } catch (error) {
     throw new UsageError(`Cannot read ${junitPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, 'Pass the path of a JUnit XML file.');
   }
-  const junit = parseJUnit(xml);
+  const junit = parseJUnit(decodeJUnit(bytes));
   const recordsText = await readFile(recordsPathFor(junitPath), 'utf8').catch(() => null);
   if (recordsText !== null) {
     return assembleRun(junit, summarizeRecords(parsePluginRecords(recordsText))).failures;

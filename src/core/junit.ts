@@ -1,7 +1,11 @@
 // Reads pytest's JUnit XML (`--junitxml`): test cases with outcome, time, crash message and traceback text.
-// The XML is validated first, so a file cut short by a killed run is a clear error, not half a result.
+// A small reader of the XML pytest writes, streamed from the file: a generic XML library validated and
+// then parsed the whole text at a few MB/s, which a 5,000-test suite paid on every run. Well-formedness
+// is still checked (every tag closed, in order), so a file cut short by a killed run is a clear error,
+// not half a result.
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createReadStream } from 'node:fs';
+import { TextDecoder } from 'node:util';
 import { SmokesError } from './errors';
 
 export type JUnitOutcome = 'passed' | 'failed' | 'error' | 'skipped' | 'xfailed';
@@ -26,85 +30,256 @@ export interface JUnitReport {
   totals: { tests: number; failures: number; errors: number; skipped: number; time: number };
 }
 
-const ARRAYS = new Set(['testsuite', 'testcase', 'failure', 'error', 'skipped', 'system-out', 'system-err']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  textNodeName: '#text',
-  trimValues: false,
-  // pytest writes newlines in attributes as `&#10;`.
-  htmlEntities: true,
-  parseAttributeValue: false,
-  parseTagValue: false,
-  isArray: (name) => ARRAYS.has(name),
-});
-
-interface RawElement {
-  '#text'?: string;
+interface Element {
   message?: string;
   type?: string;
+  text: string[];
 }
 
-interface RawCase {
-  classname?: string;
-  name?: string;
-  time?: string;
-  failure?: RawElement[];
-  error?: RawElement[];
-  skipped?: RawElement[];
+interface OpenCase {
+  classname: string;
+  name: string;
+  time: number;
+  failure?: Element;
+  error?: Element;
+  skipped?: Element;
 }
 
-interface RawSuite {
-  tests?: string;
-  failures?: string;
-  errors?: string;
-  skipped?: string;
-  time?: string;
-  testcase?: RawCase[];
+const RESULT_ELEMENTS = new Set(['failure', 'error', 'skipped']);
+const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
+const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
+
+function decode(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(ENTITY, (_, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      try {
+        return String.fromCodePoint(code);
+      } catch {
+        return _;
+      }
+    }
+    return e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'amp' ? '&' : e === 'quot' ? '"' : "'";
+  });
+}
+
+function attributes(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  ATTRIBUTE.lastIndex = 0;
+  for (let m = ATTRIBUTE.exec(body); m; m = ATTRIBUTE.exec(body)) out[m[1]] = decode(m[2] ?? m[3] ?? '');
+  return out;
+}
+
+/**
+ * Incremental reader: `push` text as it arrives, `end` for the report. Holds only the unread tail of the
+ * input and the cases read so far.
+ */
+export class JUnitReader {
+  private buf = '';
+  private pos = 0;
+  private line = 1;
+  private seenAnything = false;
+  private root: string | null = null;
+  private readonly stack: string[] = [];
+  private current: OpenCase | null = null;
+  private capture: Element | null = null;
+  private readonly report: JUnitReport = { cases: [], totals: { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 } };
+
+  push(chunk: string): void {
+    this.buf = this.pos > 0 ? this.buf.slice(this.pos) + chunk : this.buf + chunk;
+    this.pos = 0;
+    this.scan();
+  }
+
+  end(): JUnitReport {
+    this.scan();
+    const rest = this.buf.slice(this.pos);
+    if (!this.seenAnything && !rest.trim()) throw unreadable('The JUnit XML file is empty.');
+    if (rest.trim()) {
+      if (this.root === null && !rest.includes('<')) throw this.malformed('no XML element');
+      throw this.malformed(rest.trimStart().startsWith('<') ? 'a tag is cut short' : 'text after the last element');
+    }
+    if (this.stack.length > 0) throw this.malformed(`<${this.stack[this.stack.length - 1]}> is never closed`);
+    if (this.root === null) throw this.malformed('no XML element');
+    if (this.root !== 'testsuites' && this.root !== 'testsuite') throw unreadable('The XML has no <testsuites> or <testsuite> element.');
+    return this.report;
+  }
+
+  private malformed(what: string): SmokesError {
+    return unreadable(`The JUnit XML is malformed or cut short (line ${this.line}: ${what}).`);
+  }
+
+  /** Moves `pos` to `to`, counting lines for error messages. */
+  private advance(to: number): void {
+    for (let i = this.buf.indexOf('\n', this.pos); i >= 0 && i < to; i = this.buf.indexOf('\n', i + 1)) this.line++;
+    this.pos = to;
+  }
+
+  private scan(): void {
+    const buf = this.buf;
+    for (;;) {
+      const lt = buf.indexOf('<', this.pos);
+      const textEnd = lt < 0 ? buf.length : lt;
+      if (textEnd > this.pos) {
+        const text = buf.slice(this.pos, textEnd);
+        if (this.capture) this.capture.text.push(text);
+        else if (this.stack.length === 0 && text.trim()) {
+          // Text outside the root: not XML (pytest's summary line, an HTML page, ...).
+          if (lt < 0) return; // maybe the start of something; end() decides
+          this.seenAnything = true;
+          throw this.malformed(this.root === null ? 'text before the first element' : 'text after the root element');
+        }
+        if (text.trim()) this.seenAnything = true;
+        this.advance(textEnd);
+      }
+      if (lt < 0) return;
+      const close = this.tagEnd(buf, lt);
+      if (close < 0) return; // the tag continues in the next chunk
+      this.seenAnything = true;
+      this.tag(buf, lt, close);
+      this.advance(close + 1);
+    }
+  }
+
+  /** Index of the `>` ending the markup that starts at `lt`, or -1 when it is not all here yet. */
+  private tagEnd(buf: string, lt: number): number {
+    if (buf.length - lt < 9) {
+      if ('<!doctype'.startsWith(buf.slice(lt).toLowerCase())) return -1;
+    } else if (buf.slice(lt, lt + 9).toLowerCase() === '<!doctype') {
+      // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
+      throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
+    }
+    if (buf.startsWith('<?', lt)) return endOf(buf.indexOf('?>', lt + 2), 1);
+    if (buf.startsWith('<!--', lt)) return endOf(buf.indexOf('-->', lt + 4), 2);
+    if (buf.startsWith('<![CDATA[', lt)) return endOf(buf.indexOf(']]>', lt + 9), 2);
+    if (buf.length - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt))) return -1;
+    let quote = '';
+    for (let i = lt + 1; i < buf.length; i++) {
+      const c = buf[i];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '>') return i;
+      else if (c === '<') throw this.malformed("'<' inside a tag");
+    }
+    return -1;
+  }
+
+  private tag(buf: string, lt: number, gt: number): void {
+    const second = buf[lt + 1];
+    if (second === '?') return;
+    if (second === '!') {
+      if (buf.startsWith('<![CDATA[', lt)) {
+        if (this.stack.length === 0) throw this.malformed('CDATA outside the root element');
+        // Escaped here because the element's text is decoded as a whole when it closes.
+        this.capture?.text.push(buf.slice(lt + 9, gt - 2).replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+        return;
+      }
+      if (buf.startsWith('<!--', lt)) return;
+      if (this.root !== null) throw this.malformed('a declaration inside the document');
+      return; // <!DOCTYPE ...>
+    }
+    if (second === '/') {
+      const name = buf.slice(lt + 2, gt).trim();
+      const open = this.stack.pop();
+      if (open !== name) throw this.malformed(open ? `</${name}> closes <${open}>` : `</${name}> closes nothing`);
+      this.closed(name);
+      return;
+    }
+    const selfClosing = buf[gt - 1] === '/';
+    const body = buf.slice(lt + 1, selfClosing ? gt - 1 : gt);
+    const space = body.search(/\s/);
+    const name = space < 0 ? body : body.slice(0, space);
+    if (!NAME.test(name)) throw this.malformed(`invalid tag <${name}>`);
+    if (this.stack.length === 0) {
+      if (this.root !== null) throw this.malformed(`a second root element <${name}>`);
+      this.root = name;
+    }
+    this.opened(name, space < 0 ? '' : body.slice(space));
+    if (selfClosing) this.closed(name);
+    else this.stack.push(name);
+  }
+
+  private opened(name: string, attrText: string): void {
+    const depth = this.stack.length;
+    const parent = this.stack[depth - 1];
+    if (name === 'testsuite' && (depth === 0 || parent === 'testsuites')) {
+      const a = attributes(attrText);
+      const t = this.report.totals;
+      t.tests += num(a.tests);
+      t.failures += num(a.failures);
+      t.errors += num(a.errors);
+      t.skipped += num(a.skipped);
+      t.time += num(a.time);
+    } else if (name === 'testcase' && parent === 'testsuite') {
+      const a = attributes(attrText);
+      this.current = { classname: a.classname ?? '', name: a.name ?? '', time: num(a.time) };
+    } else if (this.current && parent === 'testcase' && RESULT_ELEMENTS.has(name)) {
+      const key = name as 'failure' | 'error' | 'skipped';
+      const element: Element = { text: [] };
+      const a = attributes(attrText);
+      if (a.message !== undefined) element.message = a.message;
+      if (a.type !== undefined) element.type = a.type;
+      // Only the first of each kind counts (as it did with a generic parser's arrays).
+      if (!this.current[key]) this.current[key] = element;
+      this.capture = element;
+    }
+  }
+
+  private closed(name: string): void {
+    if (this.capture && RESULT_ELEMENTS.has(name) && this.stack[this.stack.length - 1] === 'testcase') {
+      this.capture = null;
+    } else if (name === 'testcase' && this.current && this.stack[this.stack.length - 1] === 'testsuite') {
+      this.report.cases.push(readCase(this.current));
+      this.current = null;
+    }
+  }
+}
+
+function endOf(index: number, extra: number): number {
+  return index < 0 ? -1 : index + extra;
 }
 
 export function parseJUnit(xml: string): JUnitReport {
-  if (!xml.trim()) throw unreadable('The JUnit XML file is empty.');
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    throw unreadable(`The JUnit XML is malformed or cut short (line ${valid.err.line}: ${valid.err.msg}).`);
-  }
-  const doc = parser.parse(xml) as { testsuites?: { testsuite?: RawSuite[] }; testsuite?: RawSuite[] };
-  const suites = doc.testsuites?.testsuite ?? doc.testsuite;
-  if (!suites && !doc.testsuites) throw unreadable('The XML has no <testsuites> or <testsuite> element.');
-
-  const report: JUnitReport = { cases: [], totals: { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 } };
-  for (const suite of suites ?? []) {
-    report.totals.tests += num(suite.tests);
-    report.totals.failures += num(suite.failures);
-    report.totals.errors += num(suite.errors);
-    report.totals.skipped += num(suite.skipped);
-    report.totals.time += num(suite.time);
-    for (const raw of suite.testcase ?? []) report.cases.push(readCase(raw));
-  }
-  return report;
+  const reader = new JUnitReader();
+  reader.push(xml);
+  return reader.end();
 }
 
-function readCase(raw: RawCase): JUnitCase {
-  const base = { classname: raw.classname ?? '', name: raw.name ?? '', time: num(raw.time) };
+/** Streams a JUnit file through the reader (the runner's path: no copy of the whole file in memory). */
+export async function readJUnitFile(path: string): Promise<JUnitReport> {
+  const reader = new JUnitReader();
+  let decoder: StrictDecoder | null = null;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    let bytes = chunk as Buffer;
+    if (!decoder) {
+      const { encoding, skip } = sniffEncoding(bytes);
+      decoder = new StrictDecoder(encoding);
+      bytes = bytes.subarray(skip);
+    }
+    reader.push(decoder.decode(bytes, true));
+  }
+  if (decoder) reader.push(decoder.decode(new Uint8Array(0), false));
+  return reader.end();
+}
+
+function readCase(raw: OpenCase): JUnitCase {
+  const base = { classname: raw.classname, name: raw.name, time: raw.time };
   // A test failing in its body and again in teardown has both <failure> and <error>: the body counts.
-  const failure = raw.failure?.[0];
-  if (failure) return { ...base, outcome: 'failed', ...details(failure) };
-  const error = raw.error?.[0];
-  if (error) return { ...base, outcome: 'error', ...details(error) };
-  const skipped = raw.skipped?.[0];
-  if (skipped) return { ...base, outcome: skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped', ...details(skipped) };
+  if (raw.failure) return { ...base, outcome: 'failed', ...details(raw.failure) };
+  if (raw.error) return { ...base, outcome: 'error', ...details(raw.error) };
+  if (raw.skipped) return { ...base, outcome: raw.skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped', ...details(raw.skipped) };
   return { ...base, outcome: 'passed' };
 }
 
-function details(el: RawElement | string): Pick<JUnitCase, 'message' | 'text' | 'type'> {
-  // An element with neither attributes nor text is parsed as an empty string.
-  if (typeof el === 'string') return el ? { text: el } : {};
+function details(el: Element): Pick<JUnitCase, 'message' | 'text' | 'type'> {
   const out: Pick<JUnitCase, 'message' | 'text' | 'type'> = {};
-  if (el.message !== undefined) out.message = String(el.message);
-  if (el['#text'] !== undefined && String(el['#text']) !== '') out.text = String(el['#text']);
-  if (el.type !== undefined) out.type = String(el.type);
+  if (el.message !== undefined) out.message = el.message;
+  const text = decode(el.text.join(''));
+  if (text !== '') out.text = text;
+  if (el.type !== undefined) out.type = el.type;
   return out;
 }
 
@@ -113,10 +288,56 @@ function num(value: string | undefined): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-function unreadable(message: string): SmokesError {
+function unreadable(message: string, hint?: string): SmokesError {
   return new SmokesError(
     'junit-unreadable',
     message,
-    'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
+    hint ?? 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
   );
+}
+
+const NOT_PYTEST = 'This file was not written by pytest --junitxml as it is; point Smokes Fixer at the file pytest wrote.';
+
+type JUnitEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
+
+/**
+ * The encoding of a JUnit file from its first bytes: a UTF-8/UTF-16 byte-order mark, else the encoding its
+ * XML declaration names (UTF-8, UTF-16, ISO-8859-1/latin-1, ASCII). Returns the encoding and how many
+ * bytes of mark to skip; an encoding Node cannot decode is a clear error.
+ */
+function sniffEncoding(b: Uint8Array): { encoding: JUnitEncoding; skip: number } {
+  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { encoding: 'utf-8', skip: 3 };
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
+  // UTF-16 without a mark still starts with `<` next to a zero byte.
+  if (b.length >= 2 && b[0] === 0x3c && b[1] === 0x00) return { encoding: 'utf-16le', skip: 0 };
+  if (b.length >= 2 && b[0] === 0x00 && b[1] === 0x3c) return { encoding: 'utf-16be', skip: 0 };
+  const head = Buffer.from(b.subarray(0, 200)).toString('latin1');
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase() ?? 'utf-8';
+  const label = ({ 'utf8': 'utf-8', 'utf-8': 'utf-8', 'latin1': 'latin1', 'latin-1': 'latin1', 'iso-8859-1': 'latin1', 'iso8859-1': 'latin1', 'us-ascii': 'utf-8', 'ascii': 'utf-8' } as Record<string, JUnitEncoding>)[declared];
+  if (!label) throw unreadable(`The JUnit XML declares the encoding "${declared}", which Smokes Fixer does not read (UTF-8, UTF-16 or ISO-8859-1).`, NOT_PYTEST);
+  return { encoding: label, skip: 0 };
+}
+
+/** Decodes chunk by chunk; bytes not valid in the encoding are a clear error, not replacement characters in signatures. */
+class StrictDecoder {
+  private readonly decoder: TextDecoder | null;
+  constructor(private readonly encoding: JUnitEncoding) {
+    // latin-1 maps every byte to one character: nothing to validate.
+    this.decoder = encoding === 'latin1' ? null : new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  }
+  decode(bytes: Uint8Array, stream: boolean): string {
+    if (!this.decoder) return Buffer.from(bytes).toString('latin1');
+    try {
+      return this.decoder.decode(bytes, { stream });
+    } catch {
+      throw unreadable(`The JUnit XML is not valid ${this.encoding.toUpperCase()} text.`, NOT_PYTEST);
+    }
+  }
+}
+
+/** The text of a whole JUnit file from its bytes (see sniffEncoding). */
+export function decodeJUnit(bytes: Uint8Array): string {
+  const { encoding, skip } = sniffEncoding(bytes);
+  return new StrictDecoder(encoding).decode(bytes.subarray(skip), false);
 }

@@ -33,6 +33,7 @@ import { artifactList, writeBundleFile, writeRequirementsSnapshot } from './arti
 import { buildPatchRequest } from './request';
 import type { EscalationBundle } from './bundle';
 import { defaultSettings, type Settings } from './settings';
+import { runRedactor, type Redactor } from './secrets';
 
 export interface LoopOptions {
   workspace: string;
@@ -100,11 +101,14 @@ class RepairLoop {
   private pendingCheckpoint: Snapshot | null = null;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private readonly published = new Map<string, string>();
+  /** Blanks the environment's secrets in everything the loop writes to disk or hands out as a bundle. */
+  private readonly redact: Redactor;
 
   constructor(private readonly o: LoopOptions) {
     this.settings = o.settings ?? defaultSettings;
     this.log = o.log ?? silentLogger;
-    this.runLog = new RunLog(join(o.workspace, RUN_LOG));
+    this.redact = runRedactor(o.env);
+    this.runLog = new RunLog(join(o.workspace, RUN_LOG), this.redact);
     this.ledger = new AttemptLedger(this.settings.retries, this.settings.maxLoops, new Set(o.excludedSignatures ?? []));
     this.selection = o.only && o.only.length > 0
       ? { select: [...o.only], markExpr: '' }
@@ -554,14 +558,14 @@ class RepairLoop {
     }
     const artifacts = await this.finishArtifacts();
     const fixed = this.ledger.all().filter((s) => s.state === 'fixed' || (s.attempts > 0 && s.state !== 'exhausted'));
-    const summary = {
+    const summary = this.redactJson({
       status: 'success' as const,
       loops: this.ledger.loops,
       fixed: fixed.map((s) => ({ nodeid: s.nodeid, signature: s.signature, attempts: s.attempts })),
       repro_commands: [...this.repro],
       applied_patches: [...this.appliedPatches],
       artifacts,
-    };
+    });
     await writeFile(join(this.o.workspace, SUMMARY_FILE), JSON.stringify(summary, null, 2) + '\n');
     this.validate('Final', [`All selected tests pass after ${this.ledger.loops} loop(s) and ${this.appliedPatches.length} kept patch(es).`], 'done');
     const outcome: LoopOutcome = { kind: 'success', loops: this.ledger.loops, fixed, appliedPatches: [...this.appliedPatches], summary };
@@ -583,14 +587,19 @@ class RepairLoop {
     const failures = remaining.map((f) => ({ nodeid: f.nodeid, signature: f.signature, attempts: this.ledger.attemptsFor(f.signature) }));
     const artifacts = await this.finishArtifacts();
     const freshness = await collectFreshnessOutputs({ url: this.settings.metaUrl, timeoutMs: 2000 }).catch(() => null);
-    return {
+    return this.redactJson<EscalationBundle>({
       reason,
       failures,
       repro_commands: [...this.repro],
       last_patch_diff: this.lastPatchDiff,
       artifacts: artifacts.length > 0 ? artifacts : null,
       exec_rpc_freshness: freshness ? { meta: freshness.meta, ss: freshness.ss } : { meta: null, ss: null },
-    };
+    });
+  }
+
+  /** A JSON value with the secrets blanked (placeholders hold no quote or backslash: still valid JSON). */
+  private redactJson<T>(value: T): T {
+    return JSON.parse(this.redact(JSON.stringify(value))) as T;
   }
 
   private async escalate(reason: StopReason, detail: string): Promise<LoopOutcome> {

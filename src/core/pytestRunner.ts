@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmokesError } from './errors';
-import { parseJUnit, type JUnitCase, type JUnitReport } from './junit';
+import { readJUnitFile, type JUnitCase, type JUnitReport } from './junit';
 import {
   parsePluginRecords,
   PLUGIN_MODULE,
@@ -262,23 +262,17 @@ function summaryHint(output: string): string {
 
 /** Reads and validates the JUnit file; a missing or cut-short file names pytest's own summary instead. */
 export async function readJUnitReport(junitPath: string, output: string): Promise<JUnitReport> {
-  let xml: string;
   try {
-    xml = await readFile(junitPath, 'utf8');
-  } catch {
+    return await readJUnitFile(junitPath);
+  } catch (error) {
+    if (error instanceof SmokesError) {
+      throw new SmokesError('junit-unreadable', `${error.message} (${junitPath}) ${summaryHint(output)}`, error.hint, { cause: error });
+    }
     throw new SmokesError(
       'junit-unreadable',
       `pytest wrote no JUnit XML to ${junitPath}. ${summaryHint(output)}`,
       'The run was probably killed before it finished; run the suite again, and check that nothing in the suite ends the process early.',
     );
-  }
-  try {
-    return parseJUnit(xml);
-  } catch (error) {
-    if (error instanceof SmokesError) {
-      throw new SmokesError('junit-unreadable', `${error.message} (${junitPath}) ${summaryHint(output)}`, error.hint, { cause: error });
-    }
-    throw error;
   }
 }
 

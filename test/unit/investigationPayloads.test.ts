@@ -210,6 +210,90 @@ describe('the public payload (property)', () => {
   });
 });
 
+// Shapes a first user met: dot-less internal hosts with a port, national identifiers, card numbers; and
+// ordinary words that must survive scrubbing.
+const dotlessHost = fc
+  .stringMatching(/^[a-z][a-z0-9-]{2,12}[a-z0-9]$/)
+  .filter((h) => !/^(line|lines|col|column|offset|pos|position|index|item|step|attempt|retry|retries|size|len|length|count|page|row|char|byte|version|python|pytest|errno|code|status|exit|word|localhost)$/.test(h));
+const port = fc.integer({ min: 10, max: 65535 });
+const ssn = fc.tuple(fc.integer({ min: 100, max: 899 }), fc.integer({ min: 10, max: 99 }), fc.integer({ min: 1000, max: 9999 })).map(([a, b, c]) => `${a}-${b}-${c}`);
+/** A Luhn-valid number of 13–19 digits, written plain, in groups of four with spaces, or with dashes. */
+const cardNumber = fc
+  .tuple(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 12, maxLength: 18 }), fc.constantFrom('', ' ', '-'))
+  .map(([body, sep]) => {
+    const digits = [4, ...body.slice(1)];
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = digits[digits.length - 1 - i]!;
+      if (i % 2 === 0) {
+        d *= 2;
+        if (d > 9) d -= 9;
+      }
+      sum += d;
+    }
+    const all = [...digits, (10 - (sum % 10)) % 10].join('');
+    return { digits: all, shown: sep ? all.replace(/(\d{4})(?=\d)/g, `$1${sep}`) : all };
+  });
+const ORDINARY = [
+  'Connection refused',
+  'Connection reset by peer',
+  'TCP/IP',
+  'I/O',
+  'Name or service not known',
+  'Temporary failure in name resolution',
+  'Errno 111',
+  'timed out after 30 seconds',
+  'expected 12 but got 13',
+  'at line 3:14',
+];
+
+describe('the public payload: hosts with ports, identifiers, card numbers, ordinary words (property)', () => {
+  it('a name:port is a host wherever it stands, and its port stays', () => {
+    fc.assert(
+      fc.property(dotlessHost, port, fc.constantFrom('Error 111 connecting to %. Connection refused.', 'could not reach %', '(%)', "'%'", 'upstream=% failed', '[%]', 'redis://x@%/0', '%: timeout'), (host, p, template) => {
+        const out = scrubPublicText(template.replace('%', `${host}:${p}`), { userModules: [] });
+        expect(out).not.toContain(host);
+        if (!template.includes('://')) expect(out).toContain(`<host>:${p}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('numbers shaped like social-security or Luhn-valid card numbers are replaced, with or without separators', () => {
+    fc.assert(
+      fc.property(ssn, cardNumber, fc.constantFrom('ValueError: bad %', 'customer % not found', '%', 'id=(%)'), (id, card, template) => {
+        const a = scrubPublicText(template.replace('%', id), { userModules: [] });
+        expect(a).not.toContain(id);
+        expect(a).toContain('<id-number>');
+        const b = scrubPublicText(template.replace('%', card.shown), { userModules: [] });
+        expect(b).not.toContain(card.shown);
+        expect(b.replace(/\D/g, '')).not.toContain(card.digits.slice(-8));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('literal secret values are replaced wherever they stand', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{6,24}$/), fc.constantFrom('token %', '%', 'x%y', 'got "%"'), (secret, template) => {
+        const out = scrubPublicText(template.replace('%', secret), { userModules: [], secrets: [secret] });
+        expect(out).not.toContain(secret);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('ordinary words stay, after host-like keys too', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ORDINARY), fc.constantFrom('%', 'ConnectionRefusedError: [Errno 111] %', 'Error connecting to server: %', 'host: %', 'OSError: %'), (words, template) => {
+        const text = template.replace('%', words);
+        expect(scrubPublicText(text, { userModules: [] })).toBe(text);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('the private payload (property)', () => {
   it('never carries more than 40 lines of the workspace code, and keeps the crash line in view', () => {
     fc.assert(

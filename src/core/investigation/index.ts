@@ -14,6 +14,7 @@ import {
   type PublicPayload,
 } from './payloads';
 import { discoverUserModules, packagesInTraceback, userCodeLines } from './workspaceFacts';
+import { environmentSecrets } from '../secrets';
 
 export * from './payloads';
 export { askMcpServer, pickTool, toolArguments, serverLabel, type Helper, type McpCallResult, type ToolShape } from './mcpClient';
@@ -67,6 +68,7 @@ export async function buildInvestigationPayloads(
     userModules,
     versions: { python: ctx.pythonVersion ?? versions.python, packages: versions.packages },
     codeLines: [...codeLines, ...(code ? code.text.split('\n') : [])],
+    secrets: environmentSecrets(process.env).map((s) => s.value),
   });
   return { private: privatePayload, public: publicPayload };
 }

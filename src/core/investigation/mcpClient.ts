@@ -1,6 +1,4 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerConfig } from '../settings';
 import { untilAborted, type ProcessTracker } from '../processes';
 import type { Logger } from '../types';
@@ -124,6 +122,8 @@ export async function askMcpServer(o: McpCallOptions): Promise<McpCallResult> {
   const result: McpCallResult = { answer: null, error: null, tool: null, arguments: null };
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  // Loaded on first use: a separate bundle that activation and runs without investigation never read.
+  const { Client, StdioClientTransport, getDefaultEnvironment } = await import('./mcpSdk');
   const transport = new StdioClientTransport({
     command: o.server.command,
     args: o.server.args,

@@ -245,11 +245,13 @@ export interface PublicPayloadInput {
   versions: { python: string | null; packages: Record<string, string> };
   /** Lines of the user's code known to the caller (the files of the traceback's user frames); never sent. */
   codeLines?: string[];
+  /** Literal secret values (the environment's keys and tokens); never sent. */
+  secrets?: string[];
 }
 
 export function buildPublicPayload(i: PublicPayloadInput): PublicPayload {
   const codeLines = [...tracebackCodeLines(i.traceback), ...tracebackCodeLines(i.errorText), ...(i.codeLines ?? [])];
-  const scrubOptions = { userModules: i.userModules, codeLines, workspace: i.workspace };
+  const scrubOptions = { userModules: i.userModules, codeLines, workspace: i.workspace, secrets: i.secrets };
   const error = errorLines(i.errorText)
     .map((l) => scrubPublicText(l, scrubOptions))
     .filter((l) => l.trim() !== '')
@@ -346,7 +348,34 @@ const REL_PATH = /(?<![\w<])[\w.-]+(?:[\\/][\w.-]+)+/g;
 const IPV6 = /(?<![\w:.])\[?(?:[0-9A-Fa-f]{0,4}:){2,8}(?:[0-9A-Fa-f]{0,4}|\d{1,3}(?:\.\d{1,3}){3})(?:%[\w.]+)?\]?(?!\w|:[0-9A-Fa-f:])/g;
 const IPV4 = /(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)/g;
 const HEX = /\b[0-9A-Fa-f]{16,}\b/g;
+// A `name:port` is a host wherever it stands (`connecting to cache-node-3:6379`); not a file's `name.py:13`.
+const HOST_PORT = /(?<![\w.<>@/-])([A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*):(\d{2,5})\b(?![.:]\d)/g;
+const NOT_HOST_BEFORE_PORT = /\.(?:pyw?|pyx|pyi|txt|json|cfg|ini|toml|ya?ml|js|ts|c|h|cpp|rs|go|java|rb|sh|html|xml|csv|log)$|^(?:line|lines|col|column|offset|pos|position|index|item|step|attempt|retry|retries|size|len|length|count|id|page|row|char|byte|version|python|pytest|errno|code|status|exit|at|in|on|to|of)$/i;
+// `password:1234` is a secret under a key, not a host and its port.
+const SECRET_KEY_NAME = /(?:^|[-_])?(?:key|secret|token|passw(?:or)?d|pwd|pin|auth|credential|session|cookie|signature)$/i;
+// US social-security numbers; card numbers are checked with Luhn below.
+const NATIONAL_ID = /(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])/g;
+const CARD_CANDIDATE = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
+// Acronyms and word pairs written with a slash are prose, not paths.
+const SLASH_WORDS = /^(?:[A-Z]{1,6}(?:\/[A-Z]{1,6})+|and\/or|either\/or|read\/write|on\/off|yes\/no|true\/false|input\/output|client\/server|[Ii]\/[Oo])$/;
+// Prose after `host:` / `server:` (`server: Connection refused`) is not a host name.
+const NOT_A_HOST_VALUE = /^(?:[A-Z][a-z]+|none|null|unknown|not|is|was|unreachable|refused|missing|empty|true|false)$/;
 const B64 = /[A-Za-z0-9+/_=-]{20,}/g;
+
+/** The Luhn checksum of payment card numbers (13–19 digits). */
+export function luhnValid(digits: string): boolean {
+  if (!/^\d{13,19}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
 
 export function looksSecret(token: string): boolean {
   if (/^[0-9A-Fa-f]+$/.test(token)) return token.length >= 32 || (token.length >= 16 && /\d/.test(token));
@@ -364,6 +393,8 @@ export interface ScrubOptions {
   /** Lines of the user's code; any occurrence is replaced. */
   codeLines?: string[];
   workspace?: string;
+  /** Literal values known to be secret (the environment's keys and tokens); replaced wherever they appear. */
+  secrets?: string[];
 }
 
 /**
@@ -372,6 +403,9 @@ export interface ScrubOptions {
  */
 export function scrubPublicText(text: string, o: ScrubOptions): string {
   let t = text;
+  for (const secret of [...new Set(o.secrets ?? [])].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)) {
+    t = t.split(secret).join('<secret>');
+  }
   const code = [...new Set((o.codeLines ?? []).map((l) => l.trim()).filter((l) => l.length >= 6))].sort((a, b) => b.length - a.length);
   for (const line of code) t = t.split(line).join('<code>');
   t = t.replace(PRIVATE_KEY, '<secret>');
@@ -380,6 +414,9 @@ export function scrubPublicText(text: string, o: ScrubOptions): string {
   t = t.replace(BEARER, (_m, kind: string) => `${kind} <secret>`);
   t = t.replace(AWS_KEY, '<secret>');
   t = t.replace(KNOWN_TOKENS, '<secret>');
+  t = t.replace(HOST_PORT, (m, name: string, port: string) =>
+    NOT_HOST_BEFORE_PORT.test(name) || SECRET_KEY_NAME.test(name) || Number(port) > 65535 ? m : `<host>:${port}`,
+  );
   // `KeyError: 'name'` names a key, it does not hold one.
   t = t.replace(KEY_VALUE, (m, key: string, sep: string, q: string) => (/(error|exception|warning)$/i.test(key) ? m : `${key}${sep}${q}<secret>`));
   if (o.workspace) {
@@ -390,14 +427,23 @@ export function scrubPublicText(text: string, o: ScrubOptions): string {
     }
   }
   t = t.replace(ABS_PATH, (_m, lead: string) => `${lead}<path>`);
-  t = t.replace(IPV6, (m) => (/[0-9A-Fa-f]/.test(m) && (m.match(/:/g)?.length ?? 0) >= 2 ? '<ip>' : m));
+  // A port after a host already replaced (`<host>:10:`) is not an IPv6 address.
+  t = t.replace(IPV6, (m, at: number, all: string) =>
+    /[0-9A-Fa-f]/.test(m) && (m.match(/:/g)?.length ?? 0) >= 2 && !all.slice(0, at).endsWith('<host>') ? '<ip>' : m,
+  );
   t = t.replace(IPV4, '<ip>');
-  t = t.replace(HOST_CONTEXT, (_m, key: string, sep: string, q: string) => `${key}${sep}${q}<host>${q}`);
+  t = t.replace(HOST_CONTEXT, (m, key: string, sep: string, q: string, value: string, at: number, all: string) => {
+    // Unquoted words running on into a sentence are prose (`server: expected 12 but got 13`), not a host.
+    const prose = !q && (NOT_A_HOST_VALUE.test(value) || (/^[A-Za-z]+$/.test(value) && /^(?: (?!port\b)[a-z0-9]|\/)/.test(all.slice(at + m.length))));
+    return prose ? m : `${key}${sep}${q}<host>${q}`;
+  });
   t = t.replace(HOST_NAME, '<host>');
   t = t.replace(/\blocalhost\b/gi, '<host>');
+  t = t.replace(NATIONAL_ID, '<id-number>');
+  t = t.replace(CARD_CANDIDATE, (m) => (luhnValid(m.replace(/[ -]/g, '')) ? '<card-number>' : m));
   t = t.replace(HEX, (m) => (looksSecret(m) ? '<secret>' : m));
   t = t.replace(B64, (m) => (looksSecret(m) ? '<secret>' : m));
-  t = t.replace(REL_PATH, (m) => (/[\\/]/.test(m) ? '<path>' : m));
+  t = t.replace(REL_PATH, (m) => (/[\\/]/.test(m) && !SLASH_WORDS.test(m) ? '<path>' : m));
   for (const name of [...new Set(o.userModules)].filter((n) => /^[A-Za-z_]\w*$/.test(n)).sort((a, b) => b.length - a.length)) {
     t = t.replace(new RegExp(`(?<![\\w])${name}(?:\\.[A-Za-z_]\\w*)*(?![\\w])`, 'gi'), '<module>');
   }

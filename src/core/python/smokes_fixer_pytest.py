@@ -1,8 +1,10 @@
 """Smokes Fixer's pytest plugin: records pytest's own report objects as JSON lines.
 
 Loaded with ``-p smokes_fixer_pytest`` (its folder on PYTHONPATH). When ``SMOKES_FIXER_REPORT`` names a
-file, every test report, failed collection, the collected items, the deselected count and the session's
-end are appended to it, one JSON object per line, flushed at once so a killed run leaves whole lines.
+file, every test report that is not a plain pass, every failed collection, the collected items, the
+deselected count and the session's end are appended to it, one JSON object per line, flushed at once so a
+killed run leaves whole lines. A passing phase is left out: JUnit XML records it, and the collected items
+give its location; at thousands of tests its three records a test were most of the plugin's cost.
 
 The records carry what JUnit XML cannot: node ids, the exception type and ``reprcrash`` (the deepest
 frame), which stay the same under every ``--tb`` style. The plugin only observes: every hook swallows
@@ -280,6 +282,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_runtest_logreport(report):
+    if report.passed and not hasattr(report, "wasxfail"):
+        return
     try:
         file, line, domain = report.location
         record = {

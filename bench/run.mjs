@@ -1,0 +1,351 @@
+#!/usr/bin/env node
+// `npm run bench`: what the loop costs beyond the tests it runs, measured side by side with bare pytest,
+// plus the engine's hot spots at scale, the extension's size and activation, and the loop's memory under
+// a flood of output. Prints one table and writes bench/results.json. Quick look: `npm run bench -- --quick`
+// (or BENCH_QUICK=1). One section: `--only loop,junit,snapshot,extension,output`.
+// Nothing here asserts a time; targets are printed beside the figures.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null);
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+const wanted = (section) => !only || only.has(section);
+const PYTHON = process.env.BENCH_PYTHON || 'python3';
+const work = mkdtempSync(path.join(os.tmpdir(), 'sf-bench-'));
+const say = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+const rows = [];
+const results = { quick, machine: machine(), startedAt: new Date().toISOString(), sections: {} };
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function must(cmd, args, opts = {}) {
+  const r = run(cmd, args, opts);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+  return r.stdout;
+}
+
+/** Runs a command to its end with output drained (as a terminal would take it); wall ms and peak RSS. */
+function timedSpawn(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let bytes = 0;
+    let tail = '';
+    const take = (chunk) => {
+      bytes += chunk.length;
+      tail = (tail + chunk.toString('utf8')).slice(-4000);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    // VmHWM is the process's own peak RSS; read it while the process lives.
+    let peakKb = 0;
+    const sample = () => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        /* ended */
+      }
+    };
+    const timer = opts.sampleRss ? setInterval(sample, 20) : null;
+    child.on('error', reject);
+    child.on('exit', () => sample());
+    child.on('close', (code) => {
+      if (timer) clearInterval(timer);
+      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code, bytes, tail, peakRss: peakKb * 1024 });
+    });
+  });
+}
+
+async function sequence(steps, cwd) {
+  const started = process.hrtime.bigint();
+  for (const [cmd, args, expect] of steps) {
+    const r = await timedSpawn(cmd, args, { cwd });
+    if (r.code !== expect) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}, expected ${expect}\n${r.tail}`);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const msf = (ms) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+const mb = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+const kb = (bytes) => `${Math.round(bytes / 1000)} KB`;
+const int = (n) => n.toLocaleString('en-US');
+
+function row(section, benchmark, product, bare, ratio, target, met) {
+  rows.push({ section, benchmark, product, bare, ratio, target, met });
+}
+
+/** Bundles a TypeScript bench entry (it imports the engine's sources) into one file node runs. */
+async function bundle(entry) {
+  const outfile = path.join(work, path.basename(entry).replace(/\.ts$/, '.cjs'));
+  await esbuild.build({ entryPoints: [path.join(root, entry)], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', define: { 'import.meta.url': 'importMetaUrl' }, banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" } });
+  return outfile;
+}
+
+function machine() {
+  const py = run(PYTHON, ['-c', 'import sys, pytest; print(sys.version.split()[0], pytest.__version__)']);
+  const [python, pytest] = (py.stdout ?? '').trim().split(' ');
+  return {
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    ramGB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    python: python ?? null,
+    pytest: pytest ?? null,
+    git: (run('git', ['--version']).stdout ?? '').trim().replace(/^git version /, ''),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The product, built as it ships
+
+function buildProduct() {
+  say('building the production bundles (node esbuild.mjs --production)');
+  must(process.execPath, ['esbuild.mjs', '--production'], { cwd: root });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Loop overhead against the same pytest commands and `git apply` by hand
+
+const FIX = `diff --git a/pkg/calc.py b/pkg/calc.py
+--- a/pkg/calc.py
++++ b/pkg/calc.py
+@@ -1,2 +1,2 @@
+ def add(a, b):
+-    return a - b
++    return a + b
+`;
+
+/** A package with one bug, `passing` smoke tests in files of 50, one failing test; committed. */
+function makeSuite(dir, passing, { conftest = '' } = {}) {
+  mkdirSync(path.join(dir, 'pkg'), { recursive: true });
+  mkdirSync(path.join(dir, 'tests', 'smoke'), { recursive: true });
+  writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
+  writeFileSync(path.join(dir, 'pkg', 'calc.py'), 'def add(a, b):\n    return a - b\n');
+  for (let f = 0; f * 50 < passing; f++) {
+    const tests = [];
+    for (let i = f * 50; i < Math.min(passing, (f + 1) * 50); i++) tests.push(`def test_smoke_${i}():\n    assert ${i} + 1 == ${i + 1}\n`);
+    writeFileSync(path.join(dir, 'tests', 'smoke', `test_smoke_${String(f).padStart(4, '0')}.py`), tests.join('\n'));
+  }
+  writeFileSync(path.join(dir, 'tests', 'smoke', 'test_smoke_add.py'), 'from pkg.calc import add\n\n\ndef test_smoke_add():\n    assert add(2, 3) == 5\n');
+  if (conftest) writeFileSync(path.join(dir, 'conftest.py'), conftest);
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
+  must('git', ['init', '-q'], { cwd: dir });
+  must('git', ['add', '-A'], { cwd: dir, env });
+  must('git', ['commit', '-qm', 'suite'], { cwd: dir, env });
+}
+
+/** Back to the committed suite with nothing left by the previous side (artifacts, caches, state). */
+function reset(dir) {
+  must('git', ['reset', '-q', '--hard'], { cwd: dir });
+  must('git', ['clean', '-q', '-fdx'], { cwd: dir });
+}
+
+const BASELINE = ['-m', 'pytest', '-q', 'tests/smoke', '-k', 'smoke', '--maxfail=3', '-rf'];
+
+function loopSide(dir, fixPath) {
+  return sequence([[process.execPath, [path.join(root, 'dist/cli.js'), 'run', '--cwd', dir, '--python', PYTHON, '--producer', 'command', '--producer-command', `cat >/dev/null; cat '${fixPath}'`], 0]], dir);
+}
+
+function handSide(dir, fixPath) {
+  return sequence([[PYTHON, BASELINE, 1], ['git', ['apply', fixPath], 0], [PYTHON, BASELINE, 0]], dir);
+}
+
+/** Where the loop's own time goes, from its run log's timestamps (the last loop run of a suite). */
+function phases(dir) {
+  try {
+    const lines = readFileSync(path.join(dir, 'artifacts', 'run-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const t = (l) => Date.parse(l.time ?? l.ts ?? l.at);
+    const first = t(lines[0]);
+    return lines.map((l) => ({ at: t(l) - first, kind: l.kind ?? l.type ?? l.event?.type ?? null, detail: l.event?.type ?? l.label ?? null }));
+  } catch {
+    return null;
+  }
+}
+
+async function loopBench() {
+  const sizes = quick ? [10, 500] : [10, 500, 5000];
+  const out = [];
+  for (const n of sizes) {
+    const pairs = quick ? 3 : n >= 5000 ? 3 : 5;
+    const dir = path.join(work, `suite-${n}`);
+    const fixPath = path.join(work, `fix-${n}.diff`);
+    writeFileSync(fixPath, FIX);
+    makeSuite(dir, n);
+    say(`loop overhead: ${n} passing + 1 failing smoke tests, ${pairs} pairs`);
+    // One unmeasured round each warms the disk cache and Python's imports.
+    reset(dir);
+    await handSide(dir, fixPath);
+    reset(dir);
+    await loopSide(dir, fixPath);
+    const loop = [];
+    const hand = [];
+    for (let p = 0; p < pairs; p++) {
+      const order = p % 2 === 0 ? ['loop', 'hand'] : ['hand', 'loop'];
+      for (const side of order) {
+        reset(dir);
+        if (side === 'loop') loop.push(await loopSide(dir, fixPath));
+        else hand.push(await handSide(dir, fixPath));
+      }
+    }
+    const l = median(loop);
+    const h = median(hand);
+    const r = { tests: n + 1, pairs, loopMs: loop, handMs: hand, loopMedianMs: l, handMedianMs: h, ratio: l / h, overheadMs: l - h, phases: phases(dir) };
+    out.push(r);
+    const target = n <= 10 ? 'overhead < 0.3 s' : n <= 500 ? 'ratio ≤ 1.05' : 'ratio ≤ 1.03';
+    const met = n <= 10 ? r.overheadMs < 300 : n <= 500 ? r.ratio <= 1.05 : r.ratio <= 1.03;
+    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests (median of ${pairs} pairs)`, sec(l), sec(h), `${r.ratio.toFixed(2)} (${r.overheadMs >= 0 ? '+' : ''}${sec(r.overheadMs)})`, target, met);
+  }
+  results.sections.loop = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. JUnit XML + plugin records + signatures at scale
+
+async function junitBench() {
+  const entry = await bundle('bench/lib/junit.ts');
+  const sizes = quick ? [1000, 10000] : [1000, 10000, 100000];
+  const out = [];
+  for (const n of sizes) {
+    const dir = path.join(work, `junit-${n}`);
+    mkdirSync(dir, { recursive: true });
+    must(process.execPath, [entry, 'gen', String(n), dir]);
+    const runs = [];
+    for (let i = 0; i < (n >= 100000 ? 3 : 5); i++) runs.push(JSON.parse(must(process.execPath, ['--expose-gc', entry, 'read', String(n), dir]).trim()));
+    const best = runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
+    out.push({ ...best, runs: runs.map((r) => r.ms) });
+    say(`junit: ${int(n)} cases, ${mb(best.xmlBytes)} of XML in ${msf(best.ms)}: ${best.mbPerS.toFixed(0)} MB/s, peak RSS ${mb(best.peakRss)}`);
+    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML)`, `${best.mbPerS.toFixed(0)} MB/s`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  results.sections.junit = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Snapshot and 5-file rollback on large repositories
+
+async function snapshotBench() {
+  const entry = await bundle('bench/lib/snapshot.ts');
+  const sizes = quick ? [1000, 10000] : [1000, 10000, 100000];
+  const out = [];
+  for (const n of sizes) {
+    const dir = path.join(work, `repo-${n}`);
+    mkdirSync(dir, { recursive: true });
+    say(`snapshot: generating a repository of ${int(n)} files`);
+    must(process.execPath, [entry, 'gen', String(n), dir]);
+    // Warm git's view of the tree once, as any editor or `git status` would have.
+    must('git', ['status', '--porcelain'], { cwd: dir });
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(JSON.parse(must(process.execPath, [entry, 'run', String(n), dir]).trim()));
+    const m = { files: n, takeMs: median(runs.map((r) => r.takeMs)), checkpointMs: median(runs.map((r) => r.checkpointMs)), rollbackMs: median(runs.map((r) => r.rollbackMs)), openMs: median(runs.map((r) => r.openMs)), runs };
+    out.push(m);
+    const gitStatus = await timedSpawn('git', ['status', '--porcelain'], { cwd: dir });
+    m.gitStatusMs = gitStatus.ms;
+    say(`snapshot: ${int(n)} files: take ${msf(m.takeMs)}, checkpoint ${msf(m.checkpointMs)}, 5-file rollback ${msf(m.rollbackMs)} (git status ${msf(m.gitStatusMs)})`);
+    row('snapshot', `snapshot, ${int(n)}-file repository`, msf(m.takeMs), `git status ${msf(m.gitStatusMs)}`, (m.takeMs / m.gitStatusMs).toFixed(2), '< 1 s', m.takeMs < 1000);
+    row('snapshot', `5-file rollback, ${int(n)}-file repository`, msf(m.rollbackMs), '', '', '< 1 s, ∝ changes', m.rollbackMs < 1000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  results.sections.snapshot = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Extension: bundle sizes, load time, activation in the real VS Code of the tests
+
+async function extensionBench() {
+  const size = (f) => statSync(path.join(root, 'dist', f)).size;
+  const sizes = { extension: size('extension.js'), cli: size('cli.js'), mcpSdk: size('mcp-sdk.js'), openaiProducer: size('openai-producer.js') };
+  row('extension', 'packaged extension.js (minified)', kb(sizes.extension), `lazy: MCP SDK ${kb(sizes.mcpSdk)}, OpenAI ${kb(sizes.openaiProducer)}`, '', '< 500 KB', sizes.extension < 500_000);
+  row('extension', 'packaged cli.js (minified)', kb(sizes.cli), '', '', '', null);
+  // Time node takes to read and evaluate the bundle (what the extension host pays before `activate`).
+  const probe = `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=process.hrtime.bigint();require(${JSON.stringify(path.join(root, 'dist/extension.js'))});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
+  const loads = [];
+  for (let i = 0; i < 7; i++) loads.push(Number(must(process.execPath, ['-e', probe]).trim()));
+  const loadMs = median(loads);
+  row('extension', 'load extension.js (node, median of 7)', msf(loadMs), '', '', '', null);
+  const activation = await activationInCodeServer().catch((error) => ({ error: String(error?.message ?? error) }));
+  if (activation.error) say(`activation: not measured: ${activation.error}`);
+  else row('extension', 'activation in VS Code (code-server)', msf(activation.activateMs), `code loading ${msf(activation.codeLoadingMs ?? NaN)}`, '', '< 50 ms', activation.activateMs < 50);
+  results.sections.extension = { sizes, loadMs, loads, activation };
+}
+
+async function activationInCodeServer() {
+  const { measureActivation } = await import('./lib/activation.mjs');
+  return measureActivation({ root, say });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Output: a test run printing 100 MB
+
+async function outputBench() {
+  const megabytes = quick ? 20 : 100;
+  const out = [];
+  for (const mbOut of [0, megabytes]) {
+    const dir = path.join(work, `output-${mbOut}`);
+    const fixPath = path.join(work, `fix-output.diff`);
+    writeFileSync(fixPath, FIX);
+    // Printed straight to the terminal (fd 1), past pytest's capture, as a chatty session hook would.
+    const conftest = `import os\n\n\ndef pytest_sessionstart(session):\n    line = (("x" * 99) + "\\n").encode()\n    block = line * 10240\n    for _ in range(${mbOut}):\n        os.write(1, block)\n`;
+    makeSuite(dir, 50, { conftest });
+    reset(dir);
+    const loop = await timedSpawn(process.execPath, [path.join(root, 'dist/cli.js'), 'run', '--cwd', dir, '--python', PYTHON, '--producer', 'command', '--producer-command', `cat >/dev/null; cat '${fixPath}'`], { cwd: dir, sampleRss: true });
+    if (loop.code !== 0) throw new Error(`the loop ended with ${loop.code}: ${loop.tail}`);
+    reset(dir);
+    const handMs = await handSide(dir, fixPath);
+    out.push({ printedMB: mbOut * 2, loopMs: loop.ms, handMs, terminalBytes: loop.bytes, peakRss: loop.peakRss });
+    say(`output: ${mbOut * 2} MB printed over two runs: loop ${sec(loop.ms)} (peak RSS ${mb(loop.peakRss)}), by hand ${sec(handMs)}`);
+  }
+  const [quiet, loud] = out;
+  row('output', `2 runs printing ${loud.printedMB / 2} MB each: CLI peak RSS`, mb(loud.peakRss), `quiet run ${mb(quiet.peakRss)}`, `${(loud.peakRss / quiet.peakRss).toFixed(2)}`, 'flat', loud.peakRss < quiet.peakRss * 1.5);
+  row('output', `2 runs printing ${loud.printedMB / 2} MB each: wall clock`, sec(loud.loopMs), sec(loud.handMs), (loud.loopMs / loud.handMs).toFixed(2), 'keeps up', null);
+  results.sections.output = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function printTable() {
+  const header = ['Benchmark', 'Smokes Fixer', 'bare / reference', 'ratio', 'target', 'met'];
+  const body = rows.map((r) => [r.benchmark, r.product, r.bare, r.ratio, r.target, r.met === null || r.met === undefined ? '' : r.met ? 'yes' : 'no']);
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
+  const m = results.machine;
+  console.log(`\nSmokes Fixer benchmarks${quick ? ' (quick)' : ''}: ${m.nproc} × ${m.cpu}, ${m.ramGB} GB RAM, ${m.os}; node ${m.node}, Python ${m.python}, pytest ${m.pytest}, git ${m.git}\n`);
+  console.log(lines.join('\n'));
+  results.table = lines.join('\n');
+}
+
+try {
+  if (wanted('loop') || wanted('output') || wanted('extension')) buildProduct();
+  if (wanted('loop')) await loopBench();
+  if (wanted('junit')) await junitBench();
+  if (wanted('snapshot')) await snapshotBench();
+  if (wanted('extension')) await extensionBench();
+  if (wanted('output')) await outputBench();
+  results.finishedAt = new Date().toISOString();
+  results.rows = rows;
+  printTable();
+  writeFileSync(path.join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  say('wrote bench/results.json');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
