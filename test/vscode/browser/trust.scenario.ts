@@ -27,11 +27,12 @@ export default [
       await wb.page.keyboard.type('@installed Smokes Fixer', { delay: 10 });
       const row = extensions.locator('.monaco-list-row').filter({ hasText: 'Smokes Fixer' }).first();
       await row.waitFor({ state: 'visible', timeout: wb.timeoutMs });
-      // The row is greyed out with a shield; hovering the shield gives the reason.
+      // The row is greyed out with a shield; hovering it shows the reason the product gives in its manifest
+      // (capabilities.untrustedWorkspaces.description).
       const shield = row.locator('.codicon-extension-workspace-trust').first();
       await shield.waitFor({ state: 'visible', timeout: wb.timeoutMs });
       await shield.hover();
-      const hover = wb.page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /not trusted|Restricted Mode/ }).first();
+      const hover = wb.page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'it stays off until the folder is trusted' }).first();
       try {
         await hover.waitFor({ state: 'visible', timeout: wb.timeoutMs });
       } catch {
