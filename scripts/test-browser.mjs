@@ -2,7 +2,7 @@
 // Browser test: drives the real VS Code workbench (code-server + headless Chromium) the way a person
 // does, running the scenarios in test/vscode/browser/*.scenario.ts in one window, in file-name order.
 //
-//   node scripts/test-browser.mjs [--grep <text in scenario name>]
+//   node scripts/test-browser.mjs [--grep <text in scenario name>[|<another>...]]
 //
 // The workspace is a fresh copy of test/fixtures/vscode-workspace made into a git repository, with
 // workspace settings for the command producer (`tools/propose.py fix`), the diff preview on (autoApply
@@ -107,7 +107,7 @@ async function main() {
   const scenarios = [];
   for (const { file, module } of built) {
     const list = [(await import(pathToFileURL(module).href)).default].flat();
-    for (const s of list) if (!args.grep || s.name.includes(args.grep)) scenarios.push({ ...s, file });
+    for (const s of list) if (!args.grep || args.grep.split('|').some((g) => s.name.includes(g))) scenarios.push({ ...s, file });
   }
   if (scenarios.length === 0) throw new Error(`no scenarios${args.grep ? ` matching "${args.grep}"` : ''} in ${path.relative(root, srcDir)}`);
   const { Workbench } = await import(pathToFileURL(path.join(buildDir, 'workbench.mjs')).href);

@@ -116,6 +116,12 @@ export default [
         await path.fill(target);
         await wb.page.waitForTimeout(500);
         await path.press('Enter');
+        // The dialog may take the first Enter to follow the typed folder: then its OK button saves.
+        const ok = wb.page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^OK$/ }).first();
+        for (let i = 0; i < 3 && !existsSync(target); i++) {
+          await wb.page.waitForTimeout(1500);
+          if (!existsSync(target) && (await ok.isVisible())) await ok.click();
+        }
         await wb.waitForNotification('Escalation bundle saved to');
         const bundle = JSON.parse(readFileSync(target, 'utf8'));
         assert.equal(bundle.reason, 'retry budget');
