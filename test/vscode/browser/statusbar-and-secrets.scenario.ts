@@ -113,7 +113,10 @@ export default [
         await wb.runCommand('Smokes Fixer: Export Escalation Bundle…');
         const path = wb.page.locator('.quick-input-widget .quick-input-box input');
         await path.waitFor({ state: 'visible', timeout: wb.timeoutMs });
+        // The dialog fills in its default path a moment after it shows: type over it only then.
+        await poll('the dialog\'s default path', async () => (await path.inputValue()).endsWith('escalation-bundle.json') || undefined, wb.timeoutMs);
         await path.fill(target);
+        await poll('the typed path in the dialog', async () => (await path.inputValue()) === target || undefined, wb.timeoutMs);
         await wb.page.waitForTimeout(500);
         await path.press('Enter');
         // The dialog may take the first Enter to follow the typed folder: then its OK button saves.
