@@ -2,7 +2,7 @@
 // Browser test: drives the real VS Code workbench (code-server + headless Chromium) the way a person
 // does, running the scenarios in test/vscode/browser/*.scenario.ts in one window, in file-name order.
 //
-//   node scripts/test-browser.mjs [--grep <text in scenario name>]
+//   node scripts/test-browser.mjs [--grep <text in scenario name>[|<another>...]]
 //
 // The workspace is a fresh copy of test/fixtures/vscode-workspace made into a git repository, with
 // workspace settings for the command producer (`tools/propose.py fix`), the diff preview on (autoApply
@@ -107,31 +107,46 @@ async function main() {
   const scenarios = [];
   for (const { file, module } of built) {
     const list = [(await import(pathToFileURL(module).href)).default].flat();
-    for (const s of list) if (!args.grep || s.name.includes(args.grep)) scenarios.push({ ...s, file });
+    for (const s of list) if (!args.grep || args.grep.split('|').some((g) => s.name.includes(g))) scenarios.push({ ...s, file });
   }
   if (scenarios.length === 0) throw new Error(`no scenarios${args.grep ? ` matching "${args.grep}"` : ''} in ${path.relative(root, srcDir)}`);
   const { Workbench } = await import(pathToFileURL(path.join(buildDir, 'workbench.mjs')).href);
 
   const vsix = packageProduct(outDir);
   // The DOM renderer keeps the terminal's text in the page, where a scenario can read it.
-  const profile = createProfile({ settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+  // Workspace trust stays on, as a person has it: the folder opens in Restricted Mode (no start-up prompt)
+  // and the first scenario trusts it.
+  const profile = createProfile({
+    settings: { 'terminal.integrated.gpuAcceleration': 'off', 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' },
+  });
   onStop(() => keepLogs(profile, path.join(outDir, 'logs')));
   const service = await prepareWorkspace(profile.workspace);
   installVsix(codeServer, profile, vsix);
-  const server = await startCodeServer(codeServer, profile, { logFile: path.join(outDir, 'code-server.log') });
+  const server = await startCodeServer(codeServer, profile, { logFile: path.join(outDir, 'code-server.log'), trust: true });
   const { page } = await launchBrowser({ consoleLog: path.join(outDir, 'browser-console.log'), viewport });
+  // A click on something that never becomes clickable fails the scenario instead of waiting until its limit.
+  page.setDefaultTimeout(60_000);
   await openWorkbench(page, server);
   const wb = new Workbench(page, { screenshotDir });
   await wb.ready();
-  // The product's contributions are in once its first command is listed (from its package.json).
+  // The product's contributions are in once its first command is listed (from its package.json); in
+  // Restricted Mode they are not, so this waits until the scenarios that trust the folder have run.
   const [first] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).contributes?.commands ?? [];
-  if (first) await wb.waitForCommand(first.category ? `${first.category}: ${first.title}` : first.title);
+  let productReady = false;
 
-  const ctx = { workspace: profile.workspace, metaUrl: service.metaUrl, log: (m) => console.log(`      ${m}`) };
+  const ctx = { workspace: profile.workspace, userDataDir: profile.userDataDir, metaUrl: service.metaUrl, log: (m) => console.log(`      ${m}`) };
   let failed = 0;
   const outcomes = [];
   console.log('');
+  // Scenarios about Restricted Mode first, in file-name order; then the rest.
+  scenarios.sort((a, b) => Number(!a.restricted) - Number(!b.restricted));
   for (const s of scenarios) {
+    if (!s.restricted && !productReady) {
+      // Should a Restricted Mode scenario have failed before trusting, the others still get a trusted folder.
+      if (await wb.trustWorkspace().catch(() => false)) console.log('      (trusted the folder for the remaining scenarios)');
+      if (first) await wb.waitForCommand(first.category ? `${first.category}: ${first.title}` : first.title);
+      productReady = true;
+    }
     const started = Date.now();
     try {
       await withTimeout(s.run(wb, ctx), s.timeoutMs ?? defaultScenarioTimeoutMs, `scenario "${s.name}"`);

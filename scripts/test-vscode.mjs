@@ -17,6 +17,9 @@ import {
 } from './lib/code-server.mjs';
 import { buildVscodeTests, hostDir } from './lib/build-vscode-tests.mjs';
 
+const hostPkg = JSON.parse(readFileSync(path.join(hostDir, 'package.json'), 'utf8'));
+const HOST_ID = `${hostPkg.publisher}.${hostPkg.name}`;
+
 const { values: args } = parseArgs({ options: { grep: { type: 'string' } } });
 const outDir = path.join(root, 'test-output/vscode');
 const timeoutMs = Number(process.env.SMOKES_FIXER_VSCODE_TIMEOUT_MS || 15 * 60_000);
@@ -80,11 +83,15 @@ async function main() {
   onStop(() => keepLogs(profile, path.join(outDir, 'logs')));
   installVsix(codeServer, profile, vsix);
   installVsix(codeServer, profile, packageFolder(hostDir, outDir));
+  // A stand-in for the Python extension's API, so the interpreter is read from it as from the real one.
+  installVsix(codeServer, profile, packageFolder(path.join(hostDir, 'python-fake'), outDir));
 
   const resultsFile = path.join(profile.base, 'results.json');
   const server = await startCodeServer(codeServer, profile, {
     logFile: path.join(outDir, 'code-server.log'),
     env: { SMOKES_FIXER_VSCODE_RESULTS: resultsFile, ...(args.grep ? { SMOKES_FIXER_VSCODE_GREP: args.grep } : {}) },
+    // The test host registers a language model through the chatProvider API, still proposed in VS Code 1.100.
+    proposedApi: [HOST_ID],
   });
   const { page } = await launchBrowser({ consoleLog: path.join(outDir, 'browser-console.log') });
   let results;

@@ -238,9 +238,11 @@ export async function killTree(pid, graceMs = 5000) {
 
 /**
  * Starts code-server on a free port in its own process group, its output in `logFile`, and waits until it
- * answers. `env` is added to its environment (and so reaches the extension host).
+ * answers. `env` is added to its environment (and so reaches the extension host). `trust: true` keeps
+ * workspace trust on (the folder opens in Restricted Mode until trusted); `proposedApi` lists extension
+ * ids allowed their `enabledApiProposals`; `open` is the folder or .code-workspace file to open.
  */
-export async function startCodeServer(codeServer, profile, { logFile, env = {} }) {
+export async function startCodeServer(codeServer, profile, { logFile, env = {}, trust = false, proposedApi = [], open = profile.workspace }) {
   const port = await freePort();
   mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'w');
@@ -252,9 +254,10 @@ export async function startCodeServer(codeServer, profile, { logFile, env = {} }
     '--extensions-dir', profile.extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
-    profile.workspace,
+    ...proposedApi.flatMap((id) => ['--enable-proposed-api', id]),
+    open,
   ];
   const child = spawn(codeServer, args, { cwd: profile.workspace, detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   closeSync(fd);
@@ -277,7 +280,8 @@ export async function startCodeServer(codeServer, profile, { logFile, env = {} }
     await new Promise((r) => setTimeout(r, 300));
   }
   log(`code-server ${url} (pid ${child.pid}), log ${path.relative(root, logFile)}`);
-  return { url, port, pid: child.pid, exit, exited: () => exited, workspaceUrl: `${url}/?folder=${encodeURIComponent(profile.workspace)}` };
+  const query = open.endsWith('.code-workspace') ? `workspace=${encodeURIComponent(open)}` : `folder=${encodeURIComponent(open)}`;
+  return { url, port, pid: child.pid, exit, exited: () => exited, workspaceUrl: `${url}/?${query}` };
 }
 
 /** Headless Chromium (Debian's) with a console log; closed by stopAll(). */
@@ -293,7 +297,8 @@ export async function launchBrowser({ consoleLog, viewport = { width: 1440, heig
     handleSIGHUP: false,
   });
   onStop(() => browser.close().catch(() => {}));
-  const context = await browser.newContext({ viewport });
+  // The clipboard is granted so that copies made by the extension can be read back (and pasted) in tests.
+  const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   if (consoleLog) {
     mkdirSync(path.dirname(consoleLog), { recursive: true });

@@ -233,6 +233,26 @@ export class Workbench {
     }
   }
 
+  /**
+   * Trusts the open folder as a person does: "Workspaces: Manage Workspace Trust", then the Workspace Trust
+   * editor's Trust button. Returns false when the folder was already trusted (no Restricted Mode item).
+   */
+  async trustWorkspace(timeoutMs = this.timeoutMs): Promise<boolean> {
+    if ((await this.statusBarItem('Restricted Mode').count()) === 0) return false;
+    await this.runCommand('Workspaces: Manage Workspace Trust', timeoutMs);
+    const editor = this.page.locator('.workspace-trust-editor');
+    await editor.waitFor({ state: 'visible', timeout: timeoutMs });
+    const trust = editor.locator('.monaco-button').filter({ hasText: /^Trust( Folder)?$/ }).first();
+    try {
+      await trust.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      throw new Error(`no Trust button in the Workspace Trust editor (buttons: ${(await editor.locator('.monaco-button').allInnerTexts()).join(' | ')})`);
+    }
+    await trust.click();
+    await this.statusBarItem('Restricted Mode').first().waitFor({ state: 'hidden', timeout: timeoutMs });
+    return true;
+  }
+
   /** A status-bar item whose text or label contains `text`. */
   statusBarItem(text: string | RegExp): Locator {
     return this.page.locator('.statusbar .statusbar-item').filter({ hasText: text });

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TEST_MODEL } from './ids';
 import { runSuite, type SuiteResults } from './run-suite';
 
 export const PRODUCT_ID = 'smokes-fixer.smokes-fixer';
@@ -18,14 +19,84 @@ const suiteDir = path.join(__dirname, 'suite');
 /** The language-model tool this host contributes: shaped like an MCP perplexity-ask tool as VS Code lists it. */
 export const TEST_TOOL = 'testhost_perplexity_ask';
 
+
+/** One request the test model received, as VS Code handed it over. */
+export interface TestModelRequest {
+  messages: string[];
+  options: unknown;
+  extensionId: string;
+}
+
 /** What the host offers the suite (the extension's exports): every input the test tool received. */
 export interface TestHostApi {
   toolCalls: Array<{ input: unknown; at: string }>;
   /** Why the tool could not be registered, if it could not (the suite reports it). */
   registrationError: string | null;
+  /** The test language model: its requests, what it answers (set by a test), why it is missing if it is. */
+  model: { requests: TestModelRequest[]; answer: (prompt: string) => string; registrationError: string | null };
+  /** This host's log folder: its parent holds the extension host's own log (exthost.log). */
+  logDir: string;
 }
 
-const api: TestHostApi = { toolCalls: [], registrationError: null };
+const api: TestHostApi = {
+  toolCalls: [],
+  registrationError: null,
+  model: { requests: [], answer: () => '', registrationError: null },
+  logDir: '',
+};
+
+/** The text of a chat message as the provider receives it (content parts; `.value` on text parts). */
+function messageText(message: unknown): string {
+  const content = (message as { content?: unknown }).content;
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => (typeof (p as { value?: unknown }).value === 'string' ? (p as { value: string }).value : '')).join('');
+  return '';
+}
+
+/**
+ * Registers a language model through VS Code 1.100's provider API (`lm.registerChatModelProvider`, the
+ * proposed `chatProvider` API: code-server must be started with --enable-proposed-api for this host). The
+ * product reaches it through the stable `lm.selectChatModels` like any other model.
+ */
+function registerTestModel(context: vscode.ExtensionContext): void {
+  const lm = vscode.lm as unknown as {
+    registerChatModelProvider?: (id: string, provider: unknown, metadata: unknown) => vscode.Disposable;
+  };
+  if (typeof lm.registerChatModelProvider !== 'function') {
+    api.model.registrationError = 'vscode.lm.registerChatModelProvider is not available (proposed API chatProvider not enabled?)';
+    return;
+  }
+  try {
+    const provider = {
+      async provideLanguageModelResponse(
+        messages: unknown[],
+        options: unknown,
+        extensionId: string,
+        progress: vscode.Progress<{ index: number; part: vscode.LanguageModelTextPart }>,
+      ): Promise<void> {
+        const texts = messages.map(messageText);
+        api.model.requests.push({ messages: texts, options, extensionId });
+        progress.report({ index: 0, part: new vscode.LanguageModelTextPart(api.model.answer(texts.join('\n'))) });
+      },
+      async provideTokenCount(text: unknown): Promise<number> {
+        return Math.ceil((typeof text === 'string' ? text : messageText(text)).length / 4);
+      },
+    };
+    context.subscriptions.push(
+      lm.registerChatModelProvider(TEST_MODEL.id, provider, {
+        vendor: TEST_MODEL.vendor,
+        name: TEST_MODEL.name,
+        family: TEST_MODEL.family,
+        version: '1',
+        maxInputTokens: 100_000,
+        maxOutputTokens: 10_000,
+        isUserSelectable: true,
+      }),
+    );
+  } catch (err) {
+    api.model.registrationError = err instanceof Error ? err.message : String(err);
+  }
+}
 
 function registerTestTool(context: vscode.ExtensionContext): void {
   try {
@@ -77,7 +148,9 @@ async function runAll(): Promise<SuiteResults> {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<TestHostApi> {
+  api.logDir = context.logUri.fsPath;
   registerTestTool(context);
+  registerTestModel(context);
   // Without the harness' variable (started some other way), results go to the extension's global storage.
   const resultsFile = process.env[RESULTS_ENV] || path.join(context.globalStorageUri.fsPath, 'results.json');
   writeJsonAtomically(`${resultsFile}.started`, { pid: process.pid, vscodeVersion: vscode.version, at: new Date().toISOString() });
