@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test of the project: types, unit and integration (real pytest, git, HTTP, MCP), the suite inside
+# Every test of the project: types, lint, unit and integration (real pytest, git, HTTP, MCP), the suite inside
 # a real VS Code (code-server), and the browser test. Needs `bash scripts/install-code-server.sh` once.
 #
 # Honest counts: each suite's result file is removed before the suite runs (a suite that crashes cannot
@@ -33,6 +33,9 @@ count() {
 
 step "type check"
 npx tsc --noEmit -p . || status=1
+
+step "lint (typescript-eslint, type-checked rules)"
+npx eslint src || status=1
 
 step "build"
 node esbuild.mjs || status=1

@@ -75,7 +75,7 @@ export function flagsToSettings(values: FlagValues): Partial<SettingsInput> {
       out[spec.key] = value;
     }
   }
-  return out as Partial<SettingsInput>;
+  return out;
 }
 
 export async function readConfigFile(workspace: string): Promise<Record<string, unknown>> {

@@ -34,7 +34,7 @@ export async function runSignatures(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('signatures takes exactly one JUnit XML file.', 'Usage: smokes-fixer signatures <junit.xml>');
-  for (const f of await signaturesOf(positionals[0]!)) {
+  for (const f of await signaturesOf(positionals[0])) {
     process.stdout.write(
       JSON.stringify({ nodeid: f.nodeid, kind: f.kind, exception_type: f.exceptionType, location: f.location ? `${f.location.file}:${f.location.line}` : null, message: f.message, signature: f.signature }) + '\n',
     );

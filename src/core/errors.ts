@@ -26,11 +26,11 @@ export type ErrorCode =
   | 'cancelled'
   | 'time-budget'
   /** Another live loop holds the workspace lock (PRODUCT.md 23). */
-  | 'locked'
+   
   /** The patch producer cannot start: not found, not executable, no key, bad URL (PRODUCT.md 25). */
-  | 'producer-unavailable'
+   
   /** The interpreter lacks a third-party module the tests import (PRODUCT.md 27). */
-  | 'environment'
+   
   /** An artifact cannot be written: a full disk, a read-only folder, `artifacts` that is a file. */
   | 'artifacts';
 

@@ -95,7 +95,7 @@ class RepairLoop {
   /** The fallback smoke.html of the last run, written while the loop goes on. */
   private htmlWritten: Promise<void> = Promise.resolve();
   /** Why the fallback smoke.html could not be written (a full or read-only disk), raised at the end. */
-  private htmlError: unknown = null;
+  private htmlError: Error | null = null;
   private readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   private readonly repro: string[] = [];
   private readonly published = new Map<string, string>();
@@ -204,7 +204,9 @@ class RepairLoop {
       );
     }, budgetMs);
     // Ending the run ends everything it started, children included.
-    this.signal.addEventListener('abort', () => void this.tracker.killAll(1500), { once: true });
+    this.signal.addEventListener('abort', () => {
+      this.tracker.killAll(1500).catch((error: unknown) => this.log.error(`Could not end the run's processes: ${describeError(error)}`));
+    }, { once: true });
     this.runLog.write('start', {
       workspace: this.o.workspace,
       settings: this.settings,
@@ -387,7 +389,8 @@ class RepairLoop {
       this.htmlWritten = this.htmlWritten
         .then(() => writeFile(path, renderHtmlReport(run, `Smokes Fixer — ${label} run`)))
         .catch((error: unknown) => {
-          this.htmlError ??= artifactWriteError(path, error);
+          const failure = artifactWriteError(path, error);
+          this.htmlError ??= failure instanceof Error ? failure : new Error(String(failure));
         });
     }
     this.runLog.write('run', {
@@ -503,7 +506,7 @@ class RepairLoop {
   }
 
   private async aborted(): Promise<LoopOutcome> {
-    const reason = this.signal.reason;
+    const reason: unknown = this.signal.reason;
     const timedOut = reason instanceof SmokesError && reason.code === 'time-budget';
     await this.tracker.killAll(1000);
     if (timedOut) {

@@ -6,7 +6,7 @@
 // juggling), it never touches the git index, and it lets us check every file before the first write.
 
 import { chmod, lstat, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, posix, sep } from 'node:path';
 import { SmokesError } from './errors';
 import { pruneEmptyDirs } from './fsPrune';
 import { applyPlaced, hunkBodyEnd, hunkCounts, isHunkHeader, parseSections, placeHunks, renderHunk, splitFile, HunkRefusal, type DiffSection, type Hunk } from './hunks';

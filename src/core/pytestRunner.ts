@@ -202,7 +202,7 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
 
 function throwIfCancelled(signal: AbortSignal | undefined, ended = false): void {
   if (!signal?.aborted && !ended) return;
-  const reason = signal?.reason;
+  const reason: unknown = signal?.reason;
   if (reason instanceof SmokesError) throw reason;
   throw new SmokesError('cancelled', 'The pytest run was cancelled.');
 }

@@ -117,9 +117,9 @@ export async function relatedSourcesOf(workspace: string, failure: Failure): Pro
   const candidates: string[] = [];
   if (failure.location) candidates.push(failure.location.file);
   for (const m of (failure.longrepr ?? '').matchAll(/^(?:\s*File "([^"]+\.py)", line \d+|([^\s:][^:\n]*\.py):\d+:)/gm)) {
-    candidates.push(m[1] ?? m[2]!);
+    candidates.push(m[1] ?? m[2]);
   }
-  const testFile = failure.nodeid.split('::')[0]!;
+  const testFile = failure.nodeid.split('::')[0];
   candidates.push(testFile);
   candidates.push(...(await importedModules(workspace, testFile)));
 
@@ -158,8 +158,8 @@ async function importedModules(workspace: string, file: string): Promise<string[
   for (const m of source.matchAll(/^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+([\w, ()]+)|import\s+([\w.]+))/gm)) {
     const dots = m[1] ?? '';
     const module = (m[2] || m[4] || '').split('.').filter(Boolean);
-    const base = dots ? path.join(dir, ...Array(Math.max(0, dots.length - 1)).fill('..')) : '';
-    const names = m[3] ? m[3].replace(/[()]/g, '').split(',').map((n) => n.trim().split(/\s+/)[0]!).filter(Boolean) : [];
+    const base = dots ? path.join(dir, ...Array.from({ length: Math.max(0, dots.length - 1) }, () => '..')) : '';
+    const names = m[3] ? m[3].replace(/[()]/g, '').split(',').map((n) => n.trim().split(/\s+/)[0]).filter(Boolean) : [];
     const stems = [path.join(base, ...module)];
     for (const name of names) stems.push(path.join(base, ...module, name)); // `from pkg import module`
     for (const stem of stems) {

@@ -652,8 +652,8 @@ async function runGit(base: string[], args: string[], call: GitCall & { cwd: str
     cancelSignal: signal,
   });
   if (signal?.aborted) throw abortReason(signal);
-  const stdout = Buffer.from(result.stdout as Uint8Array);
-  const stderr = Buffer.from(result.stderr as Uint8Array).toString('utf8').trim();
+  const stdout = Buffer.from(result.stdout);
+  const stderr = Buffer.from(result.stderr).toString('utf8').trim();
   const exitCode = result.exitCode ?? -1;
   if (!(call.okCodes ?? [0]).includes(exitCode)) {
     throw new SmokesError(

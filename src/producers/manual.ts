@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../core/processes';
+import { asError, throwIfAborted } from '../core/processes';
 import { SnapshotStore } from '../core/snapshot';
 import type { PatchProducer, PatchRequest, ProducerContext, ProducerResult } from '../core/types';
 import type { WorkingTree } from '../core/workingTree';
@@ -112,7 +112,7 @@ export function waitForEnterOrChange(workspace: string, opts: WaitOptions = {}):
         try {
           throwIfAborted(signal);
         } catch (error) {
-          reject(error);
+          reject(asError(error));
         }
       };
       const onData = (chunk: Buffer | string) => {
@@ -129,6 +129,14 @@ export function waitForEnterOrChange(workspace: string, opts: WaitOptions = {}):
       let baseline: string | null = null;
       let previous: string | null = null;
       let lastChangeAt = 0;
+      // poll() catches its own failures; anything else it throws ends the wait instead of going unseen.
+      const pollSafely = (): void => {
+        poll().catch((error: unknown) => {
+          if (settled) return;
+          cleanup();
+          reject(asError(error));
+        });
+      };
       const poll = async () => {
         if (settled) return;
         let current: string | null = null;
@@ -149,7 +157,7 @@ export function waitForEnterOrChange(workspace: string, opts: WaitOptions = {}):
             return finish('edited');
           }
         }
-        timer = setTimeout(() => void poll(), pollMs);
+        timer = setTimeout(pollSafely, pollMs);
       };
 
       // Listening starts once the baseline is known, so an edit made after the prompt is always seen.
@@ -165,6 +173,6 @@ export function waitForEnterOrChange(workspace: string, opts: WaitOptions = {}):
         );
       };
 
-      void poll();
+      pollSafely();
     });
 }

@@ -80,7 +80,9 @@ function messageContent(parsed: unknown): string | null {
   const content = choice?.message?.content;
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content.map((part) => (typeof part === 'string' ? part : typeof part?.text === 'string' ? part.text : '')).join('');
+    return (content as unknown[])
+      .map((part) => (typeof part === 'string' ? part : typeof (part as { text?: unknown } | null)?.text === 'string' ? (part as { text: string }).text : ''))
+      .join('');
   }
   return null;
 }

@@ -57,14 +57,14 @@ export function parseTracebackFrames(traceback: string): TracebackFrame[] {
   lines.forEach((raw, index) => {
     const native = NATIVE_FRAME.exec(raw);
     if (native) {
-      frames.push({ file: native[1]!, line: Number(native[2]), func: native[3] ?? null });
+      frames.push({ file: native[1], line: Number(native[2]), func: native[3] ?? null });
       return;
     }
     const pytest = PYTEST_FRAME.exec(raw);
     if (!pytest) return;
     // pytest's long form names the function only in the source block above (`def name(`), not on the location line.
     const func = pytest[3] ?? enclosingDef(lines.slice(blockStart, index));
-    frames.push({ file: pytest[1]!, line: Number(pytest[2]), func });
+    frames.push({ file: pytest[1], line: Number(pytest[2]), func });
     blockStart = index + 1;
   });
   return frames;
@@ -72,8 +72,8 @@ export function parseTracebackFrames(traceback: string): TracebackFrame[] {
 
 function enclosingDef(block: string[]): string | null {
   for (let i = block.length - 1; i >= 0; i--) {
-    const def = /^\s*(?:async\s+)?def (\w+)\(/.exec(block[i]!);
-    if (def) return def[1]!;
+    const def = /^\s*(?:async\s+)?def (\w+)\(/.exec(block[i]);
+    if (def) return def[1];
   }
   return null;
 }
@@ -88,18 +88,18 @@ export function classifyFrame(file: string, workspace: string): { kind: FrameKin
   if (f.startsWith('<')) return { kind: 'tooling', module: null, relative: null };
   const pkg = PACKAGES_DIR.exec(f);
   if (pkg) {
-    const module = moduleName(pkg[1]!);
+    const module = moduleName(pkg[1]);
     const root = module?.split('.')[0] ?? '';
     return { kind: TOOLING_ROOTS.has(root) ? 'tooling' : 'third-party', module, relative: null };
   }
   const std = STDLIB_DIR.exec(f);
-  if (std && isAbsolute(f)) return { kind: 'stdlib', module: moduleName(std[1] ?? std[2]!), relative: null };
+  if (std && isAbsolute(f)) return { kind: 'stdlib', module: moduleName(std[1] ?? std[2]), relative: null };
 
   const root = path.resolve(workspace).replace(/\\/g, '/');
   const absolute = isAbsolute(f) ? path.posix.normalize(f) : path.posix.normalize(`${root}/${f}`);
   const rel = path.posix.relative(root, absolute);
   if (rel === '' || rel.startsWith('../') || rel === '..' || isAbsolute(rel)) return { kind: 'outside', module: null, relative: null };
-  const first = rel.split('/')[0]!;
+  const first = rel.split('/')[0];
   if (TOOLING_ROOTS.has(first)) return { kind: 'tooling', module: null, relative: rel };
   return { kind: 'user', module: null, relative: rel };
 }
@@ -122,7 +122,7 @@ function moduleName(rel: string): string | null {
 export function topUserFrame(traceback: string, workspace: string): { file: string; line: number } | null {
   const frames = parseTracebackFrames(traceback);
   for (let i = frames.length - 1; i >= 0; i--) {
-    const frame = frames[i]!;
+    const frame = frames[i];
     const where = classifyFrame(frame.file, workspace);
     if (where.kind === 'user' && where.relative) return { file: where.relative, line: frame.line };
   }
@@ -134,7 +134,7 @@ export function thirdPartyRoots(traceback: string, workspace: string): string[] 
   const roots = new Set<string>();
   for (const frame of parseTracebackFrames(traceback)) {
     const where = classifyFrame(frame.file, workspace);
-    if (where.kind === 'third-party' && where.module) roots.add(where.module.split('.')[0]!);
+    if (where.kind === 'third-party' && where.module) roots.add(where.module.split('.')[0]);
   }
   return [...roots];
 }
@@ -157,7 +157,7 @@ export function errorLines(errorText: string): string[] {
   if (lastFrame >= 0) {
     // The frame line, then its indented source line(s), then the exception.
     let i = lastFrame + 1;
-    while (i < lines.length && (/^\s/.test(lines[i]!) || lines[i]!.trim() === '')) i++;
+    while (i < lines.length && (/^\s/.test(lines[i]) || lines[i].trim() === '')) i++;
     return cap(lines.slice(i));
   }
   return cap(lines.filter((l) => !PYTEST_FRAME.test(l)));
@@ -291,15 +291,15 @@ function publicSymbols(i: PublicPayloadInput): string[] {
   for (const frame of parseTracebackFrames(i.traceback)) {
     const where = classifyFrame(frame.file, i.workspace);
     if ((where.kind !== 'third-party' && where.kind !== 'stdlib') || !where.module) continue;
-    roots.add(where.module.split('.')[0]!);
+    roots.add(where.module.split('.')[0]);
     const func = frame.func && /^[A-Za-z_]\w*$/.test(frame.func) ? frame.func : null;
     found.push(func ? `${where.module}.${func}` : where.module);
   }
   for (const line of errorLines(i.errorText)) {
     const head = /^([A-Za-z_][\w.]*)(?::|$)/.exec(line.trim());
     if (!head) continue;
-    const name = head[1]!;
-    if (BUILTIN_EXCEPTIONS.has(name) || (name.includes('.') && roots.has(name.split('.')[0]!))) found.push(name);
+    const name = head[1];
+    if (BUILTIN_EXCEPTIONS.has(name) || (name.includes('.') && roots.has(name.split('.')[0]))) found.push(name);
   }
   const out: string[] = [];
   for (const s of found) {
