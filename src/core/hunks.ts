@@ -279,6 +279,9 @@ export function placeHunks(file: FileLines, hunks: Hunk[], name: string): Placem
   hunks.forEach((hunk, k) => {
     const label = `hunk ${k + 1} of ${hunks.length} (${hunk.header})`;
     const old = oldSides[k];
+    // A hunk of context alone changes nothing: the answer was cut short, and applying it would call a
+    // no-op a patch.
+    if (hunk.lines.every((l) => l.op === ' ')) throw new HunkRefusal(name, `${label} changes nothing (context lines only): the diff looks cut short`);
     let at: number;
     if (old.length === 0) {
       // Pure additions go only into an empty file: elsewhere nothing but a number would say where, and a

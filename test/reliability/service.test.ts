@@ -142,7 +142,7 @@ describe('the service: restart and probe in a real loop', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(bundleSchema.parse(JSON.parse(r.stdout)).reason).toBe('retry budget');
     expect(r.stderr).toMatch(/exec-rpc is down: GET .* did not answer within 1000 ms/);
-    expect(r.stderr).toContain('$ pytest -q tests/smoke -k smoke --maxfail=3 -rf');
+    expect(r.stderr).toContain('$ python3 -m pytest -q tests/smoke -k smoke --maxfail=3 -rf');
   });
 
   it('the wrong git_sha, and the restart does not fix it: escalation names both shas', async () => {

@@ -125,7 +125,7 @@ describe('Smokes Fixer in VS Code', function () {
     // The terminal got the plan, the commands and the validation lines.
     const text = api.terminal.text;
     assert.match(text, /Plan\x1b\[0m\r\n {2}• /);
-    assert.match(text, /\$ pytest -q tests\/smoke -k smoke --maxfail=3 -rf/);
+    assert.match(text, /\$ \S+ -m pytest -q tests\/smoke -k smoke --maxfail=3 -rf/);
     assert.match(text, /✓ Baseline run/);
     assert.ok(!/[^\r]\n/.test(text), 'every line ends with \\r\\n');
     assert.ok(existsSync(join(ws, 'artifacts/summary.json')));
