@@ -34,7 +34,7 @@ describe('Smokes Fixer as a new user meets it', function () {
     };
     assert.equal(report.producer.ok, false);
     assert.equal(report.producer.setting, 'producerCommand');
-    assert.match(report.producer.detail, /"no-such-producer-7f3" is not found/);
+    assert.match(report.producer.detail, /no-such-producer-7f3 is not on PATH/);
     assert.ok(report.lines.some((l) => l.includes('CANNOT START') && l.includes('smokesFixer.producerCommand')), report.lines.join('\n'));
 
     // The Repairs view names the problem at its top, with the setting to change.
