@@ -9,7 +9,7 @@ const ACTIVATED = '_doActivateExtension smokes-fixer.smokes-fixer,';
 
 export default [
   scenario(
-    'restricted mode: the extension stays off and the Extensions view says why; trusting the folder turns it on',
+    'restricted mode: the extension stays off, the Extensions view marks it with the trust shield; trusting the folder turns it on',
     async (wb, ctx) => {
       await wb.statusBarItem('Restricted Mode').first().waitFor({ state: 'visible', timeout: wb.timeoutMs });
       // Give VS Code the time it takes to activate on workspaceContains, then check it did not.
