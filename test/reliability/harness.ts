@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { git } from '../integration/helpers/workspace';
+import { isAlive } from '../integration/helpers/processes';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -89,20 +90,7 @@ export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?:
   });
 }
 
-/** Alive and not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { isAlive };
 
 /** Waits (bounded) until none of the pids is alive; returns the ones still alive. */
 export async function survivors(pids: number[], waitMs = 5000): Promise<number[]> {
