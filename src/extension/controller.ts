@@ -120,9 +120,32 @@ export class SmokeTestController implements Disposable {
     return root.children;
   }
 
+  /**
+   * Brings the folder's items in line with a new collection, keeping the items that are still there: a
+   * rediscovery (a setting changed, a refresh) must not collapse the tree or drop the last results shown.
+   */
   private replaceFolder(folder: WorkspaceFolder, tests: CollectedTest[]): void {
     const collection = this.folderCollection(folder);
-    collection.replace([]);
+    const wanted = new Map<string, Set<string>>();
+    for (const test of tests) {
+      const file = test.file;
+      if (!wanted.has(file)) wanted.set(file, new Set());
+      wanted.get(file)?.add(test.nodeid);
+    }
+    const stale: string[] = [];
+    collection.forEach((fileItem) => {
+      const keep = wanted.get(fileItem.id);
+      if (!keep) {
+        stale.push(fileItem.id);
+        return;
+      }
+      const gone: string[] = [];
+      fileItem.children.forEach((child) => {
+        if (!keep.has(child.id)) gone.push(child.id);
+      });
+      for (const id of gone) fileItem.children.delete(id);
+    });
+    for (const id of stale) collection.delete(id);
     for (const test of tests) this.ensureItem(folder, test.nodeid, test.file, test.line);
   }
 

@@ -57,7 +57,7 @@ export default [
         const addRow = rows.filter({ hasText: 'test_smoke_add' }).first();
         // After earlier runs the tree may keep the file row open while its children are not drawn yet:
         // close and reopen it once, as a person would.
-        if (!(await addRow.isVisible())) {
+        if (!(await addRow.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
           await fileRow.locator('.monaco-tl-twistie').click();
           await wb.page.waitForTimeout(500);
           await wb.expandRow(fileRow);

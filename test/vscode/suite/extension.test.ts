@@ -74,6 +74,15 @@ describe('Smokes Fixer in VS Code', function () {
     const add = file.children.get(ADD)!;
     assert.equal(add.uri?.fsPath, join(ws, 'tests/smoke/test_calc_smoke.py'));
     assert.equal(add.range?.start.line, 3, 'the item points at the test function (line 4)');
+
+    // A rediscovery (a setting changed, Refresh Tests) keeps the items it finds again, so the tree
+    // neither collapses nor loses the results it shows; an item that no longer exists goes.
+    const ghost = api.tests.ensureItem(folder, 'tests/smoke/test_calc_smoke.py::test_gone', 'tests/smoke/test_calc_smoke.py', 1);
+    assert.ok(file.children.get(ghost.id));
+    await api.tests.discover();
+    assert.equal(api.tests.controller.items.get('tests/smoke/test_calc_smoke.py'), file, 'the file item is the same object');
+    assert.equal(file.children.get(ADD), add, 'the test item is the same object');
+    assert.equal(file.children.get(ghost.id), undefined, 'a test that is gone is removed');
   });
 
   it('status bar follows the exec-rpc service as it stops and starts', async () => {
