@@ -223,9 +223,9 @@ function parseSection(section: DiffSection): ParsedFile {
 
   const oldName = oldLines.length ? fileName(oldLines[0]) : null;
   const newName = newLines.length ? fileName(newLines[0]) : null;
-  const prefixed = gitNames !== null || (startsWithPrefix(oldName, 'a/') && startsWithPrefix(newName, 'b/'));
-  let oldPath = oldName === null ? null : oldName === '/dev/null' ? null : prefixed ? stripPrefix(oldName, 'a/') : oldName;
-  let newPath = newName === null ? null : newName === '/dev/null' ? null : prefixed ? stripPrefix(newName, 'b/') : newName;
+  const prefixed = gitNames !== null || hasGitPrefixes(oldName, newName);
+  let oldPath = oldName === null ? null : oldName === '/dev/null' ? null : prefixed ? stripPrefix(oldName) : oldName;
+  let newPath = newName === null ? null : newName === '/dev/null' ? null : prefixed ? stripPrefix(newName) : newName;
   if (oldName === null && newName === null) {
     // No ---/+++ lines: a rename, a mode change or an empty file created/deleted; names from git's headers.
     if (!gitNames) {
@@ -275,12 +275,27 @@ function fileName(line: string): string {
   return rest.split('\t')[0].trimEnd();
 }
 
-function startsWithPrefix(name: string | null, prefix: string): boolean {
-  return name === '/dev/null' || (name !== null && name.startsWith(prefix));
+/**
+ * The one-letter prefixes git writes before paths: `a/` and `b/`, swapped by `git diff -R`, and the
+ * mnemonic ones of `diff.mnemonicPrefix` (`i/` index, `w/` work tree, `c/` commit, `o/` object).
+ */
+const GIT_PREFIX = /^([abciow])\//;
+
+/**
+ * Whether the `---`/`+++` names carry git's prefixes: two different prefix letters (`/dev/null` stands
+ * for either side). A project folder named `a` patched without prefixes (`a/x` on both lines) is not.
+ */
+function hasGitPrefixes(oldName: string | null, newName: string | null): boolean {
+  const letter = (name: string | null): string | null | undefined => (name === '/dev/null' ? null : name === null ? undefined : GIT_PREFIX.exec(name)?.[1]);
+  const a = letter(oldName);
+  const b = letter(newName);
+  if (a === undefined || b === undefined) return false;
+  if (a === null || b === null) return (a ?? b) !== null;
+  return a !== b;
 }
 
-function stripPrefix(name: string, prefix: string): string {
-  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+function stripPrefix(name: string): string {
+  return name.replace(GIT_PREFIX, '');
 }
 
 function unquote(name: string): string {
@@ -290,18 +305,21 @@ function unquote(name: string): string {
   return name;
 }
 
-/** `a/x b/y` (possibly quoted) → names without prefixes. Equal halves resolve names with spaces. */
+/** `a/x b/y` (possibly quoted; any pair of git's prefixes, see GIT_PREFIX) → names without prefixes. Equal halves resolve names with spaces. */
 function parseGitHeader(rest: string): { old: string; new: string } | null {
-  const quoted = /^"a\/((?:[^"\\]|\\.)*)" "b\/((?:[^"\\]|\\.)*)"$/.exec(rest);
-  if (quoted) return { old: unquote(`"${quoted[1]}"`), new: unquote(`"${quoted[2]}"`) };
-  if (rest.startsWith('a/') && rest.length % 2 === 1) {
+  const quoted = /^"([abciow])\/((?:[^"\\]|\\.)*)" "([abciow])\/((?:[^"\\]|\\.)*)"$/.exec(rest);
+  if (quoted && quoted[1] !== quoted[3]) return { old: unquote(`"${quoted[2]}"`), new: unquote(`"${quoted[4]}"`) };
+  const first = GIT_PREFIX.exec(rest)?.[1];
+  if (first === undefined) return null;
+  if (rest.length % 2 === 1) {
     const half = (rest.length - 1) / 2;
     const a = rest.slice(0, half);
     const b = rest.slice(half + 1);
-    if (b.startsWith('b/') && a.slice(2) === b.slice(2)) return { old: a.slice(2), new: b.slice(2) };
+    const second = GIT_PREFIX.exec(b)?.[1];
+    if (second !== undefined && second !== first && a.slice(2) === b.slice(2)) return { old: a.slice(2), new: b.slice(2) };
   }
-  const m = /^a\/(.+?) b\/(.+)$/.exec(rest);
-  return m ? { old: m[1], new: m[2] } : null;
+  const m = /^([abciow])\/(.+?) ([abciow])\/(.+)$/.exec(rest);
+  return m && m[1] !== m[3] ? { old: m[2], new: m[4] } : null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { applyPatch, checkPatchPaths, exceedsLimits, extractDiff, summarizePatch } from '../../src/core/patch';
@@ -174,6 +175,42 @@ describe('summarizePatch', () => {
   it('reads plain diffs without a/ b/ prefixes and with timestamps', () => {
     const s = summarizePatch('--- calc.py\t2024-01-01 00:00:00\n+++ calc.py\t2024-01-02 00:00:00\n@@ -1 +1 @@\n-A\n+B\n');
     expect(s.files[0]).toMatchObject({ oldPath: 'calc.py', newPath: 'calc.py', status: 'modified' });
+  });
+
+  it('reads the prefixes real git writes: reversed by `git diff -R`, mnemonic ones, and none', async () => {
+    // Real git, so the headers are what a producer that shells out to git prints.
+    const dir = await workspace({ 'pkg/calc.py': 'A = 1\n', 'gone.py': 'G = 1\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    await writeFile(join(dir, 'pkg/calc.py'), 'A = 2\n');
+    await rm(join(dir, 'gone.py'));
+    await writeFile(join(dir, 'new.py'), 'N = 1\n');
+    git('add', '-A');
+    const forms = {
+      reversed: git('diff', '--cached', '-R'),
+      mnemonic: git('-c', 'diff.mnemonicPrefix=true', 'diff', '--cached'),
+      noPrefix: git('diff', '--cached', '--no-prefix'),
+    };
+    expect(forms.reversed).toMatch(/^--- b\/pkg\/calc\.py$/m);
+    expect(forms.mnemonic).toMatch(/^--- c\/pkg\/calc\.py$/m);
+    for (const [form, diff] of Object.entries(forms)) {
+      const files = summarizePatch(diff).files.map((f) => [f.status, f.oldPath, f.newPath]).sort((x, y) => String(x[2] ?? x[1]).localeCompare(String(y[2] ?? y[1])));
+      const expected = form === 'reversed'
+        ? [['created', null, 'gone.py'], ['deleted', 'new.py', null], ['modified', 'pkg/calc.py', 'pkg/calc.py']]
+        : [['deleted', 'gone.py', null], ['created', null, 'new.py'], ['modified', 'pkg/calc.py', 'pkg/calc.py']];
+      expect(files, form).toEqual(expected);
+    }
+    // The reversed diff, applied to the changed tree, gives the committed tree back, as `git apply` does.
+    git('reset', '-q');
+    await applyPatch(summarizePatch(forms.reversed), dir);
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('keeps a leading folder named like a prefix when the patch has no prefixes', () => {
+    const s = summarizePatch('--- a/x.py\n+++ a/x.py\n@@ -1 +1 @@\n-A\n+B\n');
+    expect(s.files[0]).toMatchObject({ oldPath: 'a/x.py', newPath: 'a/x.py' });
   });
 
   it('refuses binary patches', () => {
