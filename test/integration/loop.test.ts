@@ -64,6 +64,26 @@ function escalated(outcome: LoopOutcome) {
 }
 
 describe('the repair loop against real pytest and git', () => {
+  it('does not call a run a success while failures it was told to leave alone still fail', async () => {
+    const dir = await workspace();
+    // Each run stops once one signature is spent (one attempt here): two runs learn the fixture's two.
+    const excluded: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const events: LoopEvent[] = [];
+      escalated(await runLoop({ workspace: dir, settings: settings({ retries: 1 }), producer: new ScriptedProducer([]), python: 'python3', excludedSignatures: [...excluded], onEvent: (e) => events.push(e) }));
+      const started = [...new Set(events.flatMap((e) => (e.type === 'attempt-started' ? [e.signature] : [])))];
+      expect(started).toHaveLength(1);
+      excluded.push(started[0]!);
+    }
+    expect(new Set(excluded).size).toBe(2);
+
+    const producer = new ScriptedProducer([FIX_ADD]);
+    const outcome = escalated(await runLoop({ workspace: dir, settings: settings(), producer, python: 'python3', excludedSignatures: excluded, onEvent: () => {} }));
+    expect(producer.requests).toHaveLength(0);
+    expect(outcome.reason).toBe('retry budget');
+    expect(JSON.stringify(outcome)).toMatch(/excluded from repair and still fail: .*test_/);
+  });
+
   it('keeps good patches and ends with every test passing', async () => {
     const dir = await workspace();
     const producer = new ScriptedProducer([FIX_ADD, `Here is the fix:\n\n\`\`\`diff\n${FIX_DIV}\`\`\`\nIt divides properly.`]);

@@ -12,7 +12,8 @@ export async function driveAttempts(env: AttemptEnv, p: Progress, o: { excluded:
   const relevant = (run: PytestRun): Failure[] => run.failures.filter((f) => !o.excluded.has(f.signature));
   for (;;) {
     throwIfAborted(env.signal);
-    const step = nextStep(p.ledger, relevant(p.current));
+    // Every failure, excluded ones included: the ledger skips those, and they keep the run from a success.
+    const step = nextStep(p.ledger, p.current.failures);
     if (step.kind === 'success') return;
     if (step.kind === 'stop') throw new Stop(step.reason, step.detail);
     const { target } = step;

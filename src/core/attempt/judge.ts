@@ -20,7 +20,15 @@ export type NextStep =
 export function nextStep(ledger: AttemptLedger, remaining: readonly Failure[]): NextStep {
   if (remaining.length === 0) return { kind: 'success' };
   const target = ledger.nextTarget(remaining);
-  if (!target) return { kind: 'stop', reason: 'retry budget', detail: 'Every remaining failure signature is exhausted or excluded.' };
+  if (!target) {
+    const excluded = remaining.filter((f) => ledger.get(f.signature)?.state === 'excluded');
+    // Excluded failures still fail: the run does not end as a success while any of them remains.
+    const detail =
+      excluded.length === remaining.length
+        ? `The remaining failure(s) are excluded from repair and still fail: ${[...new Set(excluded.map((f) => f.nodeid))].slice(0, 5).join(', ')}.`
+        : 'Every remaining failure signature is exhausted or excluded.';
+    return { kind: 'stop', reason: 'retry budget', detail };
+  }
   if (ledger.loopLimitReached) return { kind: 'stop', reason: 'retry budget', detail: `The loop limit (${ledger.maxLoops}) was reached.` };
   return { kind: 'attempt', target };
 }

@@ -203,11 +203,13 @@ describe('README claims in VS Code', function () {
       fx.reset();
       const marker = join(scratch, 'producer-called');
       await fx.configure({ producerCommand: `touch '${marker}'; python3 tools/propose.py fix` });
-      const outcome = (await run()) as { kind: string; loops?: number; fixed?: string[] } | undefined;
+      const outcome = (await run()) as { kind: string; loops?: number; detail?: string } | undefined;
       assert.ok(!existsSync(marker), 'the producer was not asked about the excluded signature');
       assert.equal(fx.calc(), BUGGY, 'nothing was repaired');
       assert.equal(outcome?.loops, 0, JSON.stringify(outcome));
-      assert.deepEqual(outcome?.fixed, []);
+      // The excluded test still fails: the run escalates instead of calling itself a success.
+      assert.equal(outcome?.kind, 'escalated', JSON.stringify(outcome));
+      assert.match(outcome?.detail ?? '', /excluded from repair and still fail: .*test_smoke_add/);
     });
   });
 
