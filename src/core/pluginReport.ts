@@ -14,6 +14,9 @@ interface ExceptionFields {
   excPath?: string;
   excLine?: number;
   excMessage?: string;
+  /** The deepest frame in the project's own files (inside the rootdir, not an installed package). */
+  projPath?: string;
+  projLine?: number;
 }
 
 export interface SessionStartRecord {

@@ -78,16 +78,29 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function location(crash: CrashRecord | null | undefined, fallback: { excPath?: string; excLine?: number }): CrashLocation | null {
-  if (crash?.path && typeof crash.lineno === 'number') return { file: crash.path, line: crash.lineno };
-  if (fallback.excPath && typeof fallback.excLine === 'number') return { file: fallback.excPath, line: fallback.excLine };
-  return null;
+/**
+ * The crash location: pytest's reprcrash (the deepest frame), else the exception's deepest frame. When
+ * that frame is outside the project (the standard library, as for a unittest `assertEqual`, or an installed
+ * package), the project's deepest frame instead: a path relative to the rootdir that names the project's
+ * own line and does not change with the interpreter's install path or a library's version.
+ */
+function location(crash: CrashRecord | null | undefined, record: { excPath?: string; excLine?: number; projPath?: string; projLine?: number }): CrashLocation | null {
+  let found: CrashLocation | null = null;
+  if (crash?.path && typeof crash.lineno === 'number') found = { file: crash.path, line: crash.lineno };
+  else if (record.excPath && typeof record.excLine === 'number') found = { file: record.excPath, line: record.excLine };
+  if (found && outsideProject(found.file) && record.projPath && typeof record.projLine === 'number') return { file: record.projPath, line: record.projLine };
+  return found;
+}
+
+/** The plugin writes project paths relative to the rootdir; anything else is outside the project. */
+function outsideProject(file: string): boolean {
+  return file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) || file.startsWith('../') || /(^|\/)(site|dist)-packages\//.test(file);
 }
 
 function failure(
   nodeid: string,
   kind: Failure['kind'],
-  record: { excType?: string; excPath?: string; excLine?: number; excMessage?: string },
+  record: { excType?: string; excPath?: string; excLine?: number; excMessage?: string; projPath?: string; projLine?: number },
   crash: CrashRecord | null | undefined,
   rawMessage: string,
   longrepr: string | null | undefined,

@@ -126,6 +126,39 @@ describe('runPytest on a project with an assert failure, a library exception and
     }
   }, 240_000);
 
+  it('places a crash in the standard library at the project line that called it, under every --tb style', async () => {
+    const ws = await copyFixture('pyproj-failures');
+    await writeFile(
+      join(ws, 'tests', 'smoke', 'test_smoke_stdlib.py'),
+      [
+        'import json',
+        'import unittest',
+        '',
+        '',
+        'class SmokeCase(unittest.TestCase):',
+        '    def test_smoke_lists(self):',
+        '        self.assertEqual([1, 2], [1, 3])',
+        '',
+        '',
+        'def test_smoke_json():',
+        '    json.loads("{not json")',
+        '',
+      ].join('\n'),
+    );
+    const file = 'tests/smoke/test_smoke_stdlib.py';
+    const lists = `${file}::SmokeCase::test_smoke_lists`;
+    const parsed = `${file}::test_smoke_json`;
+    const args = ['-q', file];
+    const baseline = await run(ws, args);
+    const byId = Object.fromEntries(baseline.failures.map((f) => [f.nodeid, f]));
+    // pytest's reprcrash is unittest/case.py and json/decoder.py under the interpreter's own path.
+    expect(byId[lists]).toMatchObject({ exceptionType: 'AssertionError', location: { file, line: 7 } });
+    expect(byId[parsed]).toMatchObject({ exceptionType: 'JSONDecodeError', location: { file, line: 11 } });
+    for (const f of baseline.failures) expect(f.signature).not.toMatch(/python3|\/usr\/|site-packages/);
+    for (const tb of TB_STYLES) expect(signatures(await run(ws, [...args, `--tb=${tb}`])), `--tb=${tb}`).toEqual(signatures(baseline));
+    expect(signatures(await run(ws, attemptArgs(3, DEFAULT, lists), { label: 'attempt' }))[lists]).toBe(byId[lists].signature);
+  }, 240_000);
+
   it('keeps long == operands stable between -q and -vv', async () => {
     const ws = await copyFixture('pyproj-failures');
     await writeFile(

@@ -115,7 +115,33 @@ def _exc_details(excinfo):
         details["excMessage"] = message.splitlines()[0] if message else ""
     except Exception:
         pass
+    try:
+        frame = _project_frame(exc.__traceback__)
+        if frame is not None:
+            details["projPath"], details["projLine"] = frame
+    except Exception:
+        pass
     return details
+
+
+def _in_project(path):
+    """Inside the rootdir and not an installed package (a virtual environment may live in the project)."""
+    rel = _rel(path)
+    if rel is None or os.path.isabs(rel) or rel.startswith("../"):
+        return False
+    return "/site-packages/" not in "/" + rel and "/dist-packages/" not in "/" + rel
+
+
+def _project_frame(tb):
+    """The deepest frame in the project's own files: where the project called into the standard library
+    or an installed package when the exception was raised there."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if _in_project(filename):
+            found = (_rel(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 def pytest_configure(config):
