@@ -6,7 +6,7 @@
 //
 //   node bench/activation.mjs [reloads]      (also part of `npm run bench`, section "extension")
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   root, ensureCodeServer, packageProduct, createProfile, installVsix,
@@ -32,6 +32,19 @@ async function readActivation(page) {
   return { text, ms: Number(m[2]), startup: Boolean(m[1]) };
 }
 
+/** The activate call's own time from the extension's newest log line ("activated in 12.3 ms"), or null. */
+function activateCallMs(userDataDir) {
+  const dir = path.join(userDataDir, 'logs');
+  const logs = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => path.join(dir, f))
+    .filter((f) => f.includes('smokes-fixer.smokes-fixer') && f.endsWith('.log'))
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  const newest = logs.at(-1);
+  if (!newest) return null;
+  const m = [...readFileSync(newest, 'utf8').matchAll(/activated in ([\d.]+) ms/g)].at(-1);
+  return m ? Number(m[1]) : null;
+}
+
 /** Median activation (ms) over `reloads` window loads, with every sample. */
 export async function benchActivation({ reloads = 5, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const outDir = path.join(root, 'bench', 'out', 'activation');
@@ -51,14 +64,21 @@ export async function benchActivation({ reloads = 5, log = (m) => process.stderr
       if (i > 0) await page.reload();
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
       const sample = await readActivation(page);
-      log(`activation ${i + 1}/${reloads}: ${sample.text}`);
+      sample.activateCallMs = activateCallMs(profile.userDataDir);
+      log(`activation ${i + 1}/${reloads}: ${sample.text} (the activate call: ${sample.activateCallMs ?? '?'} ms)`);
       samples.push(sample);
     }
   } finally {
     await stopAll();
   }
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
-  return { activateMs: sorted[Math.floor(sorted.length / 2)], samples, source: 'Developer: Show Running Extensions (code loading + activate call)' };
+  const calls = samples.map((s) => s.activateCallMs).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+  return {
+    activateMs: sorted[Math.floor(sorted.length / 2)],
+    activateCallMs: calls.length ? calls[Math.floor(calls.length / 2)] : null,
+    samples,
+    source: 'Developer: Show Running Extensions (code loading + activate call); the activate call alone from the extension log',
+  };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

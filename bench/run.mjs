@@ -305,7 +305,7 @@ async function extensionBench() {
   row('extension', 'load extension.js (node, median of 7)', msf(loadMs), '', '', '', null);
   const activation = await activationInCodeServer().catch((error) => ({ error: String(error?.message ?? error) }));
   if (activation.error) say(`activation: not measured: ${activation.error}`);
-  else row('extension', `activation in VS Code (code-server, median of ${activation.samples.length} window loads)`, msf(activation.activateMs), 'Running Extensions: code loading + activate', '', '< 50 ms', activation.activateMs < 50);
+  else row('extension', `activation in VS Code (code-server, median of ${activation.samples.length} window loads)`, msf(activation.activateMs), `of which the activate call ${activation.activateCallMs === null ? '?' : msf(activation.activateCallMs)}`, '', '< 50 ms', activation.activateMs < 50);
   results.sections.extension = { sizes, loadMs, loads, activation };
 }
 

@@ -96,7 +96,8 @@ export class SmokesFixerExtension implements CommandHost {
     this.manualPrompt = new ManualPrompt(vscode);
   }
 
-  activate(): SmokesFixerApi {
+  /** `startedAt`: when VS Code called the extension's `activate` (`performance.now()`), for the log's timing. */
+  activate(startedAt = performance.now()): SmokesFixerApi {
     const { vscode, context } = this;
     context.subscriptions.push(this.store);
     this.store.add(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.repairTree, showCollapseAll: true }));
@@ -113,8 +114,11 @@ export class SmokesFixerExtension implements CommandHost {
       }),
     );
     void vscode.commands.executeCommand('setContext', 'smokesFixer.running', false);
-    void this.statusBar.refresh().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`));
-    this.log.info(`Smokes Fixer activated (VS Code ${vscode.version}).`);
+    // The status bar's first probe reads every folder's settings and starts processes: after activation,
+    // so VS Code (and the other extensions starting beside this one) are not held up by it.
+    const firstProbe = setTimeout(() => void this.statusBar.start().catch((e) => this.log.warn(`Freshness probe failed: ${describeError(e)}`)), 0);
+    this.store.add({ dispose: () => clearTimeout(firstProbe) });
+    this.log.info(`Smokes Fixer activated in ${(performance.now() - startedAt).toFixed(1)} ms (VS Code ${vscode.version}).`);
     return {
       tests: this.tests,
       repairTree: this.repairTree,

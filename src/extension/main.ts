@@ -5,8 +5,9 @@ import { SmokesFixerExtension, type SmokesFixerApi } from './extension';
 export type { SmokesFixerApi } from './extension';
 
 export function activate(context: ExtensionContext): SmokesFixerApi {
+  const startedAt = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return new SmokesFixerExtension(require('vscode') as VSCode, context).activate();
+  return new SmokesFixerExtension(require('vscode') as VSCode, context).activate(startedAt);
 }
 
 export function deactivate(): void {

@@ -32,13 +32,23 @@ export class FreshnessStatusBar implements Disposable {
     private readonly engine: Engine,
     /** Every folder with valid settings, in workspace order. */
     private readonly targets: () => FreshnessTarget[],
-    intervalMs = REFRESH_INTERVAL_MS,
+    private readonly intervalMs = REFRESH_INTERVAL_MS,
   ) {
     this.item = vscode.window.createStatusBarItem('smokesFixer.freshness', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Smokes Fixer: exec-rpc freshness';
-    this.render();
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
     this.editorSub = vscode.window.onDidChangeActiveTextEditor(() => this.render());
+  }
+
+  /**
+   * Shows the item and starts probing: called after activation (reading every folder's settings and
+   * starting the probes is the costly part of showing it), and again on later calls it only refreshes.
+   */
+  start(): Promise<FreshnessStatus | null> {
+    if (!this.timer) {
+      this.render();
+      this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.intervalMs);
+    }
+    return this.refresh();
   }
 
   /** The folder the item speaks for: the active editor's, else the first. */
