@@ -1,7 +1,8 @@
 // A multi-root workspace (a .code-workspace file with two folders, alpha and beta, each a copy of the
 // fixture with its own git repository, exec-rpc port and settings), opened in a second window of the same
 // code-server: the status bar speaks for the active editor's folder and lists the other in its tooltip;
-// "Run Smokes Fixer" asks which folder and runs there only, each folder getting its own fix and artifacts.
+// "Run Smokes Fixer" asks which folder and runs there only, each folder getting its own fix and artifacts;
+// beta's patch (two files) waits in a multi-file diff whose title names the folder.
 // Self-contained: it builds the folders beside the main workspace and removes them, window and all.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { Workbench } from './workbench';
 
 const BUGGY = '"""Tiny arithmetic helpers the smoke tests guard."""\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n';
 const FIXED = BUGGY.replace('return a - b', 'return a + b');
+const UNITS = '"""Display settings for the calculator."""\n\nROUNDING = 3\n';
 const RUN_TIMEOUT_MS = 4 * 60_000;
 /** What a copy of the fixture leaves out: the main workspace's repository, settings, runs and caches. */
 const LEFT_OUT = /(^|\/)(\.git|\.vscode|artifacts|\.smokes-fixer|\.benchmarks|\.pytest_cache|__pycache__|\.exec-rpc[^/]*)$/;
@@ -36,10 +38,14 @@ function freePort(): Promise<number> {
 
 const make = (cwd: string, target: string) => execFileSync('make', ['-s', target], { cwd, stdio: 'ignore', timeout: 30_000 });
 
-/** A copy of the fixture with the bug, its own repository, exec-rpc port and folder settings. */
-function makeFolder(source: string, folder: string, port: number): void {
+/**
+ * A copy of the fixture with the bug, its own repository, exec-rpc port and folder settings. With
+ * `review`, its producer proposes a two-file patch (calc.py and units.py) and waits for the preview.
+ */
+function makeFolder(source: string, folder: string, port: number, review = false): void {
   cpSync(source, folder, { recursive: true, filter: (p) => !LEFT_OUT.test(p.slice(source.length)) });
   writeFileSync(join(folder, 'calc.py'), BUGGY);
+  if (review) writeFileSync(join(folder, 'units.py'), UNITS);
   writeFileSync(join(folder, '.exec-rpc-port'), `${port}\n`);
   mkdirSync(join(folder, '.vscode'), { recursive: true });
   writeFileSync(
@@ -47,8 +53,8 @@ function makeFolder(source: string, folder: string, port: number): void {
     JSON.stringify(
       {
         'smokesFixer.producer': 'command',
-        'smokesFixer.producerCommand': 'python3 tools/propose.py fix',
-        'smokesFixer.autoApply': true,
+        'smokesFixer.producerCommand': review ? 'python3 tools/propose.py two' : 'python3 tools/propose.py fix',
+        'smokesFixer.autoApply': !review,
         'smokesFixer.metaUrl': `http://127.0.0.1:${port}/__meta`,
       },
       null,
@@ -92,7 +98,7 @@ async function hoverText(wb: Workbench, item: ReturnType<Workbench['statusBarIte
 }
 
 /** "Run Smokes Fixer" in the palette; the folder pick lists both folders; `folder` is picked. */
-async function runIn(wb: Workbench, folder: string, folders: string[], ctx: { log(m: string): void }): Promise<void> {
+async function runIn(wb: Workbench, folder: string, folders: string[], ctx: { log(m: string): void }, review?: () => Promise<void>): Promise<void> {
   await wb.runCommand('Notifications: Clear All Notifications');
   await wb.runCommand('Smokes Fixer: Run Smokes Fixer');
   const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
@@ -104,6 +110,7 @@ async function runIn(wb: Workbench, folder: string, folders: string[], ctx: { lo
   if (folder === folders[0]) await wb.screenshot('multi-root-folder-pick');
   await rows.filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${folder}$`) }) }).first().click();
   ctx.log(`picked ${folder} in the folder pick`);
+  if (review) await review();
   const success = /all selected smoke tests pass/;
   try {
     await wb.waitForNotification(success, RUN_TIMEOUT_MS);
@@ -125,7 +132,7 @@ export default [
       rmSync(base, { recursive: true, force: true });
       const [alphaPort, betaPort] = [await freePort(), await freePort()];
       makeFolder(ctx.workspace, alpha, alphaPort);
-      makeFolder(ctx.workspace, beta, betaPort);
+      makeFolder(ctx.workspace, beta, betaPort, true);
       writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }], settings: {} }, null, 2));
       // alpha's service runs (fresh); nothing listens on beta's port (down).
       make(alpha, 'exec-rpc-restart');
@@ -169,9 +176,23 @@ export default [
         await page.mouse.move(size.width / 2, size.height / 3);
         await mw.runCommand('View: Close All Editors');
 
-        // 2. Run in beta: only beta is fixed and gets artifacts.
-        await runIn(mw, 'beta', ['alpha', 'beta'], ctx);
+        // 2. Run in beta: its two-file patch waits in a multi-file diff whose title names the folder;
+        // Apply in that editor's title; only beta is fixed and gets artifacts.
+        await runIn(mw, 'beta', ['alpha', 'beta'], ctx, async () => {
+          const tab = mw.editorTab('Smokes Fixer: attempt 1 patch (beta)').first();
+          try {
+            await tab.waitFor({ state: 'visible', timeout: RUN_TIMEOUT_MS });
+          } catch {
+            throw new Error(`no multi-file diff tab titled for beta (tabs: ${await textOf(mw, '.part.editor .tabs-container .tab')})`);
+          }
+          await page.locator('.part.editor .monaco-component.multiDiffEditor .multiDiffEntry').filter({ hasText: 'units.py' }).first().waitFor({ state: 'visible', timeout: mw.timeoutMs });
+          await mw.waitForNotification(/Apply the proposed patch \(attempt 1, 2 file\(s\), .*\) to beta\?/, mw.timeoutMs);
+          assert.equal(readFileSync(join(beta, 'calc.py'), 'utf8'), BUGGY, 'nothing is written before Apply');
+          await mw.editorTitleAction('Apply Proposed Patch').first().click();
+          await tab.waitFor({ state: 'hidden', timeout: mw.timeoutMs });
+        });
         assert.equal(readFileSync(join(beta, 'calc.py'), 'utf8'), FIXED, 'beta/calc.py is fixed on disk');
+        assert.equal(readFileSync(join(beta, 'units.py'), 'utf8'), UNITS.replace('ROUNDING = 3', 'ROUNDING = 2'), 'beta/units.py holds its change');
         assert.equal(readFileSync(join(alpha, 'calc.py'), 'utf8'), BUGGY, 'alpha/calc.py is untouched by beta\'s run');
         assert.ok(existsSync(join(beta, 'artifacts', 'summary.json')), 'beta has artifacts/summary.json');
         assert.ok(!existsSync(join(alpha, 'artifacts')), 'alpha has no artifacts yet');
