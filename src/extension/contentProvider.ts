@@ -19,21 +19,25 @@ export class GeneratedDocuments implements TextDocumentContentProvider, Disposab
     this.registration = vscode.workspace.registerTextDocumentContentProvider(SCHEME, this);
   }
 
-  /** Stores the text under `path` (e.g. `/attempt-output/3/calc.txt`) and returns its URI. */
-  set(path: string, content: string): Uri {
+  /**
+   * Stores the text under `path` (e.g. `/attempt-output/3/calc.txt`) and returns its URI. A `query` tells
+   * apart documents at the same path: a file as a patch would leave it keeps the file's own path (so the
+   * multi-file diff editor pairs it with the file on disk rather than calling it a rename).
+   */
+  set(path: string, content: string, query = ''): Uri {
     const normal = path.startsWith('/') ? path : `/${path}`;
-    this.contents.set(normal, content);
-    const uri = this.vscode.Uri.from({ scheme: SCHEME, path: normal });
+    this.contents.set(key(normal, query), content);
+    const uri = this.vscode.Uri.from({ scheme: SCHEME, path: normal, query });
     this.changed.fire(uri);
     return uri;
   }
 
   delete(uri: Uri): void {
-    this.contents.delete(uri.path);
+    this.contents.delete(key(uri.path, uri.query));
   }
 
   provideTextDocumentContent(uri: Uri): string {
-    return this.contents.get(uri.path) ?? '';
+    return this.contents.get(key(uri.path, uri.query)) ?? '';
   }
 
   dispose(): void {
@@ -42,3 +46,5 @@ export class GeneratedDocuments implements TextDocumentContentProvider, Disposab
     this.contents.clear();
   }
 }
+
+const key = (path: string, query: string) => (query ? `${path}?${query}` : path);

@@ -116,13 +116,17 @@ export class DiffPreview implements Disposable {
     const vscode = this.vscode;
     const id = ++this.counter;
     const files = await previewPatch(p.patch.diff, (path) => readFile(join(p.workspace, path), 'utf8').catch(() => null));
+    // The patched text lives at the file's own path (told apart by the review's id), so the diff editors
+    // name the file as it is; only a real rename shows as one.
     const uris = files.map((f) => ({
-      left: f.status === 'created' ? this.docs.set(`/empty/${id}/${f.path}`, '') : vscode.Uri.file(join(p.workspace, f.oldPath ?? f.path)),
-      right: this.docs.set(`/patched/${id}/${f.path}`, f.after ?? `The patch does not apply cleanly to ${f.path} as it is on disk.\n\n${p.patch.diff}`),
+      left: f.status === 'created' ? this.docs.set(join(p.workspace, f.path), '', `empty=${id}`) : vscode.Uri.file(join(p.workspace, f.oldPath ?? f.path)),
+      right: this.docs.set(join(p.workspace, f.path), f.after ?? `The patch does not apply cleanly to ${f.path} as it is on disk.\n\n${p.patch.diff}`, `patched=${id}`),
     }));
     this.lastPreview = { files, uris };
     const folderName = p.folderName ?? basename(p.workspace);
-    const title = `Smokes Fixer: attempt ${p.attempt} patch`;
+    // In a multi-root window the folder is in the title: the multi-file diff's tab is found by it.
+    const multiRoot = (vscode.workspace?.workspaceFolders?.length ?? 0) > 1;
+    const title = `Smokes Fixer: attempt ${p.attempt} patch${multiRoot ? ` (${folderName})` : ''}`;
 
     const openDiff = async () => {
       if (uris.length === 1) {
@@ -215,8 +219,9 @@ export class DiffPreview implements Disposable {
       .filter((tab) => {
         const input = tab.input;
         if (input instanceof vscode.TabInputTextDiff) return rights.includes(input.modified.toString());
-        // The multi-file diff has no public tab input type: it is known by its title.
-        return title !== undefined && tab.label === title;
+        // The multi-file diff has no public tab input type: it is known by its title, to which VS Code
+        // adds the file count ("… patch (2 files)").
+        return title !== undefined && (tab.label === title || tab.label.startsWith(`${title} (`));
       });
     if (tabs.length > 0) await vscode.window.tabGroups.close(tabs).then(undefined, () => undefined);
   }

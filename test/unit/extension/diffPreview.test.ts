@@ -98,6 +98,50 @@ describe('DiffPreview', () => {
     await expect(second).resolves.toBe('apply');
   });
 
+  it('a two-file patch opens in the multi-file diff; deciding closes that tab (labelled with its file count), not another folder\'s', async () => {
+    const f = fakeVscode();
+    const opened: unknown[][] = [];
+    const closed: Array<{ label: string }> = [];
+    const tab = (label: string) => ({ label, input: {} });
+    const w = f.vscode as unknown as {
+      workspace: unknown;
+      commands: { executeCommand: (...a: unknown[]) => Promise<unknown> };
+      window: { tabGroups: unknown };
+    };
+    w.workspace = { workspaceFolders: [{ name: 'A' }, { name: 'B' }] };
+    const setContext = w.commands.executeCommand;
+    w.commands.executeCommand = (...a: unknown[]) => {
+      if (a[0] !== 'setContext') opened.push(a);
+      return setContext(...a);
+    };
+    w.window.tabGroups = {
+      all: [{ tabs: [tab('Smokes Fixer: attempt 1 patch (A) (2 files)'), tab('Smokes Fixer: attempt 1 patch (B) (2 files)'), tab('calc.py')] }],
+      close: (tabs: Array<{ label: string }>) => {
+        closed.push(...tabs);
+        return Promise.resolve(true);
+      },
+    };
+    const ws = workspace();
+    writeFileSync(join(ws, 'units.py'), 'ROUNDING = 3\n');
+    const two = {
+      diff: `${patch.diff}--- a/units.py\n+++ b/units.py\n@@ -1 +1 @@\n-ROUNDING = 3\n+ROUNDING = 2\n`,
+      files: [],
+      fileCount: 2,
+      changedLines: 4,
+    };
+    const preview = new DiffPreview(f.vscode, f.docs, () => undefined);
+    const review = preview.review({ patch: two, signature: 's', attempt: 1, workspace: ws, folderName: 'A' }, new AbortController().signal);
+    await tick();
+    expect(opened).toHaveLength(1);
+    expect(opened[0][0]).toBe('vscode.changes');
+    expect(opened[0][1]).toBe('Smokes Fixer: attempt 1 patch (A)');
+    expect((opened[0][2] as unknown[]).length).toBe(2);
+    expect(preview.decide('apply', ws)).toBe(true);
+    await expect(review).resolves.toBe('apply');
+    await tick();
+    expect(closed.map((t) => t.label)).toEqual(['Smokes Fixer: attempt 1 patch (A) (2 files)']);
+  });
+
   it('reopening asks again; cancelling the run rejects the waiting review', async () => {
     const f = fakeVscode();
     const preview = new DiffPreview(f.vscode, f.docs, () => undefined);

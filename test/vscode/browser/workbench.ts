@@ -188,8 +188,9 @@ export class Workbench {
     const icon = this.page.locator(`.activitybar .action-item .action-label[aria-label^="${title.replace(/"/g, '\\"')}"]`).first();
     if (await icon.isVisible()) {
       const item = icon.locator('xpath=..');
-      // Clicking an already open container closes it.
-      if ((await item.getAttribute('aria-expanded')) !== 'true' && !(await item.evaluate((e) => e.classList.contains('checked')))) await icon.click();
+      // Clicking an already open container closes it. The item, not its icon: a badge (a count of failed
+      // tests) sits over the icon.
+      if ((await item.getAttribute('aria-expanded')) !== 'true' && !(await item.evaluate((e) => e.classList.contains('checked')))) await item.click();
     } else {
       await this.runCommand(`View: Show ${title}`, timeoutMs);
     }
@@ -238,7 +239,9 @@ export class Workbench {
    * editor's Trust button. Returns false when the folder was already trusted (no Restricted Mode item).
    */
   async trustWorkspace(timeoutMs = this.timeoutMs): Promise<boolean> {
-    if ((await this.statusBarItem('Restricted Mode').count()) === 0) return false;
+    // The Restricted Mode item is drawn a little after the status bar itself.
+    const restricted = this.statusBarItem('Restricted Mode').first();
+    if (!(await restricted.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) return false;
     await this.runCommand('Workspaces: Manage Workspace Trust', timeoutMs);
     const editor = this.page.locator('.workspace-trust-editor');
     await editor.waitFor({ state: 'visible', timeout: timeoutMs });
