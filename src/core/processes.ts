@@ -259,6 +259,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** Removes ANSI colour and cursor codes. */
 export function stripAnsi(text: string): string {
+  if (!text.includes('\u001b')) return text;
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }

@@ -3,17 +3,16 @@
 // Never reads results from terminal text; that is only streamed to the user.
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmokesError } from './errors';
 import { readJUnitFile, type JUnitCase, type JUnitReport } from './junit';
 import {
-  parsePluginRecords,
   PLUGIN_MODULE,
   PLUGIN_REPORT_ENV,
-  summarizeRecords,
+  readPluginSummary,
   type PluginSummary,
   type TestRecord,
 } from './pluginReport';
@@ -153,10 +152,9 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
         'Set pythonPath (or --python) to a working interpreter.',
       );
     }
-    const recordsText = await readFile(reportPath, 'utf8').catch(() => '');
     // Kept beside the JUnit file so `smokes-fixer signatures` can give stable signatures later.
-    await writeFile(recordsPathFor(junitPath), recordsText).catch(() => undefined);
-    const summary = summarizeRecords(parsePluginRecords(recordsText));
+    await copyFile(reportPath, recordsPathFor(junitPath)).catch(() => writeFile(recordsPathFor(junitPath), '').catch(() => undefined));
+    const summary = await readPluginSummary(reportPath);
     if (result.exitCode === null) {
       throw new SmokesError(
         'pytest-killed',
@@ -289,14 +287,15 @@ export function junitAddress(nodeid: string): { classname: string; name: string 
   const path = bracket >= 0 ? nodeid.slice(0, bracket) : nodeid;
   const params = bracket >= 0 ? nodeid.slice(bracket) : '';
   const names = path.split('::');
-  names[0] = names[0].replace(/\//g, '.').replace(/\.py$/, '');
+  const file = names[0].replaceAll('/', '.');
+  names[0] = file.endsWith('.py') ? file.slice(0, -3) : file;
   names[names.length - 1] += params;
   return { classname: names.slice(0, -1).join('.'), name: names[names.length - 1] };
 }
 
 /** Defensive: colour codes in JUnit XML are written as `#x1B[..m` (XML cannot hold ESC). */
 function plainText(text: string): string {
-  return stripAnsi(text.replace(/#x1B\[[0-9;?]*[ -/]*[@-~]/g, ''));
+  return stripAnsi(text.includes('#x1B[') ? text.replace(/#x1B\[[0-9;?]*[ -/]*[@-~]/g, '') : text);
 }
 
 const key = (classname: string, name: string) => `${classname}\u0000${name}`;
@@ -320,10 +319,15 @@ export function assembleRun(
   ];
   for (const nodeid of nodeids) {
     const a = junitAddress(nodeid);
-    if (!byAddress.has(key(a.classname, a.name))) byAddress.set(key(a.classname, a.name), nodeid);
+    const k = key(a.classname, a.name);
+    if (!byAddress.has(k)) byAddress.set(k, nodeid);
   }
   const records = new Map<string, TestRecord[]>();
-  for (const r of summary.tests) records.set(r.nodeid, [...(records.get(r.nodeid) ?? []), r]);
+  for (const r of summary.tests) {
+    const list = records.get(r.nodeid);
+    if (list) list.push(r);
+    else records.set(r.nodeid, [r]);
+  }
   const declared = new Map(summary.collected.map((c) => [c.nodeid, c]));
 
   const tests = new Map<string, TestCaseResult>();
@@ -353,9 +357,15 @@ export function assembleRun(
     if (t.outcome === 'error') counts.errors++;
     else counts[t.outcome]++;
   }
+  const failures = failuresFromRecords(summary);
+  // The traceback is in both files; when they agree, the run keeps one string for both.
+  for (const f of failures) {
+    const text = f.longrepr === undefined ? undefined : tests.get(f.nodeid)?.text;
+    if (text !== undefined && text === f.longrepr) f.longrepr = text;
+  }
   return {
     tests: list,
-    failures: failuresFromRecords(summary),
+    failures,
     counts,
     collected: summary.collected.map((c) => c.nodeid),
     collectedFiles: [...(summary.collectedFiles ?? [])],
