@@ -24,7 +24,8 @@ export type { Snapshot } from './workingTree';
 
 export interface LoopState {
   running: boolean;
-  startSnapshot: Snapshot;
+  /** Null while the start snapshot is still being taken (it is taken while the baseline runs). */
+  startSnapshot: Snapshot | null;
   startedAt: string;
   pid: number;
   /** Names the run's conflict folder. */
@@ -387,16 +388,20 @@ export class SnapshotStore implements WorkingTree {
     await rename(tmp, file);
   }
 
-  /** The last loop's state; from the `start` ref alone when the state file is gone. Null when neither exists. */
+  /**
+   * The last loop's state; from the `start` ref alone when the state file is gone. Null when neither exists.
+   * A state saved before its start snapshot was taken has a null `startSnapshot` and its writes as ever.
+   */
   async loadLoopState(): Promise<LoopState | null> {
     try {
       const raw = JSON.parse(await readFile(join(this.stateDir, STATE_FILE), 'utf8')) as Partial<LoopState>;
       const s = raw.startSnapshot;
-      if (s && typeof s.commit === 'string' && typeof s.tree === 'string' && typeof s.name === 'string') {
+      const valid = s && typeof s.commit === 'string' && typeof s.tree === 'string' && typeof s.name === 'string';
+      if (valid || (s === null && Array.isArray(raw.writes))) {
         return {
           running: raw.running === true,
-          startSnapshot: { name: s.name, commit: s.commit, tree: s.tree, createdAt: String(s.createdAt ?? '') },
-          startedAt: String(raw.startedAt ?? s.createdAt ?? ''),
+          startSnapshot: valid ? { name: s.name, commit: s.commit, tree: s.tree, createdAt: String(s.createdAt ?? '') } : null,
+          startedAt: String(raw.startedAt ?? s?.createdAt ?? ''),
           pid: Number(raw.pid ?? 0),
           runId: typeof raw.runId === 'string' && /^[\w.-]+$/.test(raw.runId) ? raw.runId : 'unknown-run',
           writes: Array.isArray(raw.writes) ? raw.writes.filter(isLoopWrite) : [],

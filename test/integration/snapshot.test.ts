@@ -279,15 +279,15 @@ describe('SnapshotStore in a git repository', () => {
     const fresh = await SnapshotStore.open(dir);
     const state = await fresh.loadLoopState();
     expect(state).toMatchObject({ running: true, pid: 4242, startSnapshot: { name: 'start' } });
-    await fresh.restore(state!.startSnapshot);
+    await fresh.restore(state!.startSnapshot!);
     expect(withoutRunOutput(await tree(dir))).toEqual(withoutRunOutput(before));
 
     // Without the state file the start ref alone still brings the tree back.
     await rm(join(dir, '.git/smokes-fixer/state.json'));
     await scribble(dir);
     const fromRef = await (await SnapshotStore.open(dir)).loadLoopState();
-    expect(fromRef?.startSnapshot.commit).toBe(state!.startSnapshot.commit);
-    await fresh.restore(fromRef!.startSnapshot);
+    expect(fromRef?.startSnapshot?.commit).toBe(state!.startSnapshot!.commit);
+    await fresh.restore(fromRef!.startSnapshot!);
     expect(withoutRunOutput(await tree(dir))).toEqual(withoutRunOutput(before));
   });
 
@@ -354,8 +354,8 @@ describe('SnapshotStore in a plain folder', () => {
     expect((await store.diffSince(snap)).files.map((f) => f.path).sort()).toEqual(['app.py', 'bin/tool', 'extra/new.py']);
 
     const state = await (await SnapshotStore.open(dir)).loadLoopState();
-    expect(state?.startSnapshot.commit).toBe(snap.commit);
-    await store.restore(state!.startSnapshot);
+    expect(state?.startSnapshot?.commit).toBe(snap.commit);
+    await store.restore(state!.startSnapshot!);
     const after = await tree(dir);
     expect({ ...after, 'cache/data': before['cache/data'], '.venv/lib/': undefined, '.venv/lib/site.py': undefined }).toEqual({ ...before, '.venv/lib/': undefined, '.venv/lib/site.py': undefined });
     expect(existsSync(join(dir, '.venv/lib/site.py'))).toBe(true);
