@@ -320,8 +320,10 @@ function readCase(raw: OpenCase): JUnitCase {
   const out: JUnitCase = { classname: raw.classname, name: raw.name, time: raw.time, outcome };
   if (!el) return out;
   if (el.message !== undefined) out.message = el.message;
-  const text = decode(el.text.length === 1 ? el.text[0] : el.text.join(''));
-  if (text !== '') out.text = own(text);
+  const joined = el.text.length === 1 ? el.text[0] : el.text.join('');
+  const text = decode(joined);
+  // A decoded text is a new string already; an undecoded one may be a slice of a chunk.
+  if (text !== '') out.text = text === joined ? own(text) : text;
   if (el.type !== undefined) out.type = el.type;
   return out;
 }

@@ -298,8 +298,6 @@ function plainText(text: string): string {
   return stripAnsi(text.includes('#x1B[') ? text.replace(/#x1B\[[0-9;?]*[ -/]*[@-~]/g, '') : text);
 }
 
-const key = (classname: string, name: string) => `${classname}\u0000${name}`;
-
 /** Without a matching plugin record, a readable guess at the node id. */
 function guessNodeid(c: JUnitCase): string {
   return c.classname ? `${c.classname}::${c.name}` : c.name;
@@ -311,7 +309,8 @@ export function assembleRun(
   junit: JUnitReport | null,
   summary: PluginSummary,
 ): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected' | 'collectedFiles'> {
-  const byAddress = new Map<string, string>();
+  // By classname, then name: no key string built per node id and per case.
+  const byAddress = new Map<string, Map<string, string>>();
   const nodeids = [
     ...summary.collected.map((c) => c.nodeid),
     ...summary.tests.map((t) => t.nodeid),
@@ -319,8 +318,9 @@ export function assembleRun(
   ];
   for (const nodeid of nodeids) {
     const a = junitAddress(nodeid);
-    const k = key(a.classname, a.name);
-    if (!byAddress.has(k)) byAddress.set(k, nodeid);
+    let names = byAddress.get(a.classname);
+    if (!names) byAddress.set(a.classname, (names = new Map<string, string>()));
+    if (!names.has(a.name)) names.set(a.name, nodeid);
   }
   const records = new Map<string, TestRecord[]>();
   for (const r of summary.tests) {
@@ -332,7 +332,7 @@ export function assembleRun(
 
   const tests = new Map<string, TestCaseResult>();
   for (const c of junit?.cases ?? []) {
-    const nodeid = byAddress.get(key(c.classname, c.name)) ?? guessNodeid(c);
+    const nodeid = byAddress.get(c.classname)?.get(c.name) ?? guessNodeid(c);
     const own = records.get(nodeid) ?? [];
     let outcome: TestOutcome = c.outcome;
     if (outcome === 'passed' && own.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
