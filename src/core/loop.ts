@@ -47,6 +47,11 @@ export interface LoopOptions {
   signal?: AbortSignal;
   log?: Logger;
   onEvent?: (e: LoopEvent) => void;
+  /**
+   * A promise while the face showing `output` events is behind (a terminal on a slow pipe): the test
+   * run's output is then read no faster than it is shown, so it does not pile up in memory.
+   */
+  outputBusy?: () => Promise<void> | null;
   reviewPatch?: PatchReviewer;
   investigator?: Investigator;
   only?: string[];
@@ -412,6 +417,7 @@ class RepairLoop {
       html: prepared.html,
       pythonDisplay: this.pythonShown,
       onOutput: (text) => this.emit({ type: 'output', source: 'pytest', text }),
+      readPause: this.o.outputBusy,
     });
     await pauseForTest(`pytest:${label}`);
     const run = await running;

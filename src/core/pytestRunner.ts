@@ -16,7 +16,7 @@ import {
   type PluginSummary,
   type TestRecord,
 } from './pluginReport';
-import { ProcessTracker, runProcess, stripAnsi } from './processes';
+import { ProcessTracker, runProcess, stripAnsi, TextTail } from './processes';
 import { displayCommand } from './pytestCommand';
 import { displayPython, findInterpreter } from './interpreter';
 import { failuresFromRecords } from './signature';
@@ -50,6 +50,8 @@ export interface RunPytestOptions {
   html?: boolean;
   /** The interpreter as shown in the command (relative inside the workspace); `python` when omitted. */
   pythonDisplay?: string;
+  /** See `RunProcessOptions.readPause`: pytest's output is read no faster than `onOutput`'s reader takes it. */
+  readPause?: () => Promise<void> | null;
 }
 
 /** pytest's exit codes (pytest.ExitCode). */
@@ -127,9 +129,9 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
   const command = displayCommand(o.args, o.pythonDisplay ?? displayPython(o.python, o.cwd));
   log.debug(`pytest argv: ${argv.join(' ')}`);
 
-  let output = '';
+  const output = new TextTail(MAX_CAPTURED_OUTPUT * 2);
   const onText = (text: string) => {
-    output = (output + text).slice(-MAX_CAPTURED_OUTPUT * 2);
+    output.push(text);
     o.onOutput?.(text);
   };
   try {
@@ -141,9 +143,12 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
       tracker: o.tracker,
       onStdout: onText,
       onStderr: onText,
+      readPause: o.readPause,
+      // Its output is handed on and kept (the tail) above; no second copy.
+      maxBuffer: 0,
       endDescendantsOnExit: true,
     });
-    const plain = stripAnsi(output).slice(-MAX_CAPTURED_OUTPUT);
+    const plain = stripAnsi(output.text()).slice(-MAX_CAPTURED_OUTPUT);
     if (result.cancelled || o.signal?.aborted) throwIfCancelled(o.signal, true);
     if (result.spawnError) {
       throw new SmokesError(
