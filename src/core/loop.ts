@@ -334,6 +334,7 @@ class RepairLoop {
     // pytest does not write the sources, so the start snapshot is taken while the baseline runs; the loop
     // awaits it before any patch. Settled (with the run's signal ending it) before the run ends.
     this.snapshotting = (async () => {
+      await pauseForTest('snapshot');
       const cleanAtStart = await store.isClean();
       const startSnapshot = await store.take('start');
       prepared.cleanAtStart = cleanAtStart;

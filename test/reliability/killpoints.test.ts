@@ -109,7 +109,7 @@ describe('kill points: SIGKILL at each step, then restore', () => {
     expect(restoreOut).toContain('0 file(s) written back, 0 removed');
   });
 
-  it('during the baseline of a second run: restore leaves the first run\'s kept patches alone', async () => {
+  it('in a second run, before its start snapshot (taken beside the baseline): restore leaves the first run\'s kept patches alone', async () => {
     const { dir, script } = await userWorkspace([FIX_ADD, FIX_DIV]);
     made.push(dir);
     const first = spawnSync('node', [CLI, 'run', '--cwd', dir, '--producer', 'command', '--producer-command', `SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`], {
@@ -120,10 +120,10 @@ describe('kill points: SIGKILL at each step, then restore', () => {
     expect(first.status, first.stderr).toBe(0);
     const patched = await treeBytes(dir);
     expect(await readFile(join(dir, 'calc/__init__.py'), 'utf8')).toContain('return a + b');
-    // The second run is killed while its baseline runs, its start snapshot perhaps not taken yet.
+    // The second run is killed before its start snapshot is taken (the baseline may have started).
     const marker = `${dir}.marker`;
     const child = spawn('node', [CLI, 'run', '--cwd', dir, '--producer', 'command', '--producer-command', 'false'], {
-      env: { ...process.env, ND_SMOKE: '', SMOKES_FIXER_TEST_PAUSE: 'pytest:baseline', SMOKES_FIXER_TEST_PAUSE_MARKER: marker },
+      env: { ...process.env, ND_SMOKE: '', SMOKES_FIXER_TEST_PAUSE: 'snapshot', SMOKES_FIXER_TEST_PAUSE_MARKER: marker },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
