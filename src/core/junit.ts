@@ -49,6 +49,8 @@ const RESULT_ELEMENTS = new Set(['failure', 'error', 'skipped']);
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const NUMERIC = /^(?:#x[0-9a-fA-F]+|#[0-9]+)$/;
 const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
+/** The inside of a tag up to its `>`: anything but quotes and brackets, and whole quoted values. */
+const TAG_BODY = /(?:[^"'<>]+|"[^"]*"|'[^']*')*/y;
 
 function decode(text: string): string {
   let amp = text.indexOf('&');
@@ -189,16 +191,14 @@ export class JUnitReader {
       if (buf.startsWith('<![CDATA[', lt)) return endOf(buf.indexOf(']]>', lt + 9), 2);
       if (buf.length - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt))) return -1;
     } else if (second === 63 /* ? */) return endOf(buf.indexOf('?>', lt + 2), 1);
-    let quote = 0;
-    for (let i = lt + 1; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (quote) {
-        if (c === quote) quote = 0;
-      } else if (c === 34 /* " */ || c === 39 /* ' */) quote = c;
-      else if (c === 62 /* > */) return i;
-      else if (c === 60 /* < */) throw this.malformed("'<' inside a tag");
-    }
-    return -1;
+    // Names, spaces and quoted values, skipped by the regular expression engine rather than a loop here.
+    TAG_BODY.lastIndex = lt + 1;
+    TAG_BODY.test(buf);
+    const at = TAG_BODY.lastIndex;
+    const c = buf.charCodeAt(at);
+    if (c === 62 /* > */) return at;
+    if (c === 60 /* < */) throw this.malformed("'<' inside a tag");
+    return -1; // the end of the text, or a quote not closed yet: the tag continues in the next chunk
   }
 
   private tag(buf: string, lt: number, gt: number): void {

@@ -88,6 +88,12 @@ describe('parseJUnit', () => {
       '<testsuite><testcase classname="a" name="t"><failure message="&#x41;&#66;&amp;lt;">&lt;&gt;&quot;&apos;&amp;amp; &#9731; &unknown; a &amp b &#xZZ; &#99999999;</failure></testcase></testsuite>',
     );
     expect(r.cases[0].message).toBe('AB&lt;');
+    // A raw `>` inside a quoted value (legal XML) does not end the tag, read whole or a character at a time.
+    const quoted = `<testsuite><testcase classname='a' name="t[x>1]" time="1"/><testcase classname="b" name='u>"v"'/></testsuite>`;
+    const split = new JUnitReader();
+    for (const ch of quoted) split.push(ch);
+    expect(split.end().cases.map((c) => c.name)).toEqual(['t[x>1]', 'u>"v"']);
+    expect(parseJUnit(quoted).cases.map((c) => c.name)).toEqual(['t[x>1]', 'u>"v"']);
     expect(r.cases[0].text).toBe(`<>"'&amp; \u2603 &unknown; a &amp b &#xZZ; &#99999999;`);
   });
 
