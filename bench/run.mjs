@@ -251,11 +251,20 @@ async function junitBench() {
     mkdirSync(dir, { recursive: true });
     must(process.execPath, [entry, 'gen', String(n), dir]);
     const runs = [];
-    for (let i = 0; i < (n >= 100000 ? 3 : 5); i++) runs.push(JSON.parse(must(process.execPath, ['--expose-gc', entry, 'read', String(n), dir]).trim()));
+    for (let i = 0; i < (n >= 100000 ? 3 : 5); i++) {
+      // The whole process too: node's start-up and the modules' loading, which a run pays once.
+      const proc = await timedSpawn(process.execPath, ['--expose-gc', entry, 'read', String(n), dir]);
+      if (proc.code !== 0) throw new Error(`junit read ${n} exited ${proc.code}: ${proc.tail}`);
+      runs.push({ ...JSON.parse(proc.tail.trim().split('\n').pop()), processMs: proc.ms });
+    }
     const best = runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
-    out.push({ ...best, runs: runs.map((r) => r.ms) });
-    say(`junit: ${int(n)} cases, ${mb(best.xmlBytes)} of XML in ${msf(best.ms)}: ${best.mbPerS.toFixed(0)} MB/s, peak RSS ${mb(best.peakRss)}`);
-    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML)`, `${best.mbPerS.toFixed(0)} MB/s (per CPU second: ${best.mbPerCpuS.toFixed(0)} MB/s)`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
+    const againMbPerS = median(runs.map((r) => r.againMbPerS));
+    const againMbPerCpuS = median(runs.map((r) => r.againMbPerCpuS));
+    const processMs = median(runs.map((r) => r.processMs));
+    out.push({ ...best, againMbPerS, againMbPerCpuS, processMs, runs: runs.map((r) => ({ ms: r.ms, cpuMs: r.cpuMs, againMs: r.againMs, againCpuMs: r.againCpuMs, processMs: r.processMs })) });
+    say(`junit: ${int(n)} cases, ${mb(best.xmlBytes)} of XML: first read ${msf(best.ms)} (${best.mbPerS.toFixed(0)} MB/s, CPU ${best.mbPerCpuS.toFixed(0)} MB/s), again ${againMbPerS.toFixed(0)} MB/s (CPU ${againMbPerCpuS.toFixed(0)} MB/s), whole process ${msf(processMs)}, peak RSS ${mb(best.peakRss)}`);
+    row('junit', `JUnit + signatures, ${int(n)} cases (${mb(best.xmlBytes)} XML): first read in a fresh process`, `${best.mbPerS.toFixed(0)} MB/s (per CPU second: ${best.mbPerCpuS.toFixed(0)} MB/s)`, `peak RSS ${mb(best.peakRss)}`, '', '≥ 50 MB/s, memory bounded', best.mbPerS >= 50);
+    row('junit', `JUnit + signatures, ${int(n)} cases: read again in the same process`, `${againMbPerS.toFixed(0)} MB/s (per CPU second: ${againMbPerCpuS.toFixed(0)} MB/s)`, `whole process ${msf(processMs)} (${(best.xmlBytes / 1e6 / (processMs / 1000)).toFixed(0)} MB/s)`, '', '≥ 50 MB/s', againMbPerS >= 50);
     rmSync(dir, { recursive: true, force: true });
   }
   results.sections.junit = out;

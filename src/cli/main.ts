@@ -104,6 +104,7 @@ async function runCommand(argv: string[]): Promise<number> {
       log,
       investigator,
       onEvent: (event) => printer.handle(event),
+      outputBusy: () => printer.busy(),
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,6 +1,9 @@
 import type { LoopEvent } from '../core/types';
 import { stripAnsi } from '../core/processes';
 
+/** Output waiting to be written beyond which the test run's output is read no faster than it is written. */
+const BUSY_BYTES = 1 << 20;
+
 /**
  * Renders engine events for a terminal: the checklist, live pytest output and one or two validation
  * lines after each action. Colour only when the stream is a terminal.
@@ -10,6 +13,27 @@ export class EventPrinter {
     private readonly out: NodeJS.WritableStream & { isTTY?: boolean },
     private readonly colour = Boolean(out.isTTY) && !process.env.NO_COLOR,
   ) {}
+
+  /**
+   * A promise while more than `BUSY_BYTES` wait to be written: writes to a pipe are queued in memory,
+   * and a test run printing faster than the reader takes it would otherwise grow the queue without end.
+   */
+  busy(): Promise<void> | null {
+    const out = this.out as NodeJS.WritableStream & { writableLength?: number };
+    if ((out.writableLength ?? 0) <= BUSY_BYTES) return null;
+    return new Promise((resolve) => {
+      // Settles on drain, or when the stream fails or closes (nothing more will drain).
+      const done = () => {
+        out.off('drain', done);
+        out.off('error', done);
+        out.off('close', done);
+        resolve();
+      };
+      out.once('drain', done);
+      out.once('error', done);
+      out.once('close', done);
+    });
+  }
 
   private paint(code: string, text: string): string {
     return this.colour ? `\u001b[${code}m${text}\u001b[0m` : text;

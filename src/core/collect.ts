@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmokesError } from './errors';
 import { runProcess } from './processes';
 import { baselineArgs, type Selection } from './pytestCommand';
 import { pluginDir, pytestEnv } from './pytestRunner';
-import { PLUGIN_MODULE, parsePluginRecords, summarizeRecords } from './pluginReport';
+import { PLUGIN_MODULE, readPluginSummary } from './pluginReport';
 
 export interface CollectedTest {
   nodeid: string;
@@ -34,7 +34,7 @@ export async function collectTests(o: { workspace: string; python: string; selec
     if (result.spawnError) {
       throw new SmokesError('config', `Could not start "${o.python}": ${result.spawnError}.`, 'Set pythonPath to a working interpreter.');
     }
-    const summary = summarizeRecords(parsePluginRecords(await readFile(reportPath, 'utf8').catch(() => '')));
+    const summary = await readPluginSummary(reportPath);
     if (summary.rootdir === null && result.exitCode !== 0) {
       const last = (result.stderr || result.stdout).trim().split('\n').pop() ?? '';
       throw new SmokesError('pytest-missing', `pytest could not collect the smoke tests: ${last}`, 'Check that pytest is installed for the interpreter.');

@@ -47,22 +47,53 @@ interface OpenCase {
 
 const RESULT_ELEMENTS = new Set(['failure', 'error', 'skipped']);
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
+const NUMERIC = /^(?:#x[0-9a-fA-F]+|#[0-9]+)$/;
 const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
+/** The inside of a tag up to its `>`: anything but quotes and brackets, and whole quoted values. */
+const TAG_BODY = /(?:[^"'<>]+|"[^"]*"|'[^']*')*/y;
 
 function decode(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (_, e: string) => {
-    if (e[0] === '#') {
-      const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      try {
-        return String.fromCodePoint(code);
-      } catch {
-        return _;
+  let amp = text.indexOf('&');
+  if (amp < 0) return text;
+  // A hand loop: a traceback has an entity on most lines (quotes, `<`, `>`), and a regular expression
+  // with a replacement callback per entity was a large share of the reading time.
+  const parts: string[] = [];
+  let from = 0;
+  while (amp >= 0) {
+    const semi = entityEnd(text, amp);
+    let value: string | null = null;
+    if (semi > 0) {
+      const e = text.slice(amp + 1, semi);
+      if (e === 'quot') value = '"';
+      else if (e === 'lt') value = '<';
+      else if (e === 'gt') value = '>';
+      else if (e === 'amp') value = '&';
+      else if (e === 'apos') value = "'";
+      else if (NUMERIC.test(e)) {
+        const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        try {
+          value = String.fromCodePoint(code);
+        } catch {
+          value = null;
+        }
       }
     }
-    return e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'amp' ? '&' : e === 'quot' ? '"' : "'";
-  });
+    if (value !== null) {
+      if (amp > from) parts.push(text.slice(from, amp));
+      parts.push(value);
+      from = semi + 1;
+    }
+    amp = text.indexOf('&', value !== null ? semi + 1 : amp + 1);
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts.join('');
+}
+
+/** Index of the `;` closing an entity that starts at `amp`, looking no further than any entity can be long. */
+function entityEnd(text: string, amp: number): number {
+  const last = Math.min(text.length, amp + 34);
+  for (let i = amp + 2; i < last; i++) if (text.charCodeAt(i) === 59 /* ; */) return i;
+  return -1;
 }
 
 function attributes(body: string): Record<string, string> {
@@ -79,7 +110,8 @@ function attributes(body: string): Record<string, string> {
 export class JUnitReader {
   private buf = '';
   private pos = 0;
-  private line = 1;
+  /** Lines in the text already dropped from `buf` (the line of an error is counted only when there is one). */
+  private linesDropped = 0;
   private seenAnything = false;
   private root: string | null = null;
   private readonly stack: string[] = [];
@@ -88,7 +120,10 @@ export class JUnitReader {
   private readonly report: JUnitReport = { cases: [], totals: { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 } };
 
   push(chunk: string): void {
-    this.buf = this.pos > 0 ? this.buf.slice(this.pos) + chunk : this.buf + chunk;
+    if (this.pos > 0) {
+      this.linesDropped += countLines(this.buf, 0, this.pos);
+      this.buf = this.buf.slice(this.pos) + chunk;
+    } else this.buf += chunk;
     this.pos = 0;
     this.scan();
   }
@@ -108,12 +143,11 @@ export class JUnitReader {
   }
 
   private malformed(what: string): SmokesError {
-    return unreadable(`The JUnit XML is malformed or cut short (line ${this.line}: ${what}).`);
+    const line = 1 + this.linesDropped + countLines(this.buf, 0, this.pos);
+    return unreadable(`The JUnit XML is malformed or cut short (line ${line}: ${what}).`);
   }
 
-  /** Moves `pos` to `to`, counting lines for error messages. */
   private advance(to: number): void {
-    for (let i = this.buf.indexOf('\n', this.pos); i >= 0 && i < to; i = this.buf.indexOf('\n', i + 1)) this.line++;
     this.pos = to;
   }
 
@@ -145,26 +179,26 @@ export class JUnitReader {
 
   /** Index of the `>` ending the markup that starts at `lt`, or -1 when it is not all here yet. */
   private tagEnd(buf: string, lt: number): number {
-    if (buf.length - lt < 9) {
-      if ('<!doctype'.startsWith(buf.slice(lt).toLowerCase())) return -1;
-    } else if (buf.slice(lt, lt + 9).toLowerCase() === '<!doctype') {
-      // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
-      throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
-    }
-    if (buf.startsWith('<?', lt)) return endOf(buf.indexOf('?>', lt + 2), 1);
-    if (buf.startsWith('<!--', lt)) return endOf(buf.indexOf('-->', lt + 4), 2);
-    if (buf.startsWith('<![CDATA[', lt)) return endOf(buf.indexOf(']]>', lt + 9), 2);
-    if (buf.length - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt))) return -1;
-    let quote = '';
-    for (let i = lt + 1; i < buf.length; i++) {
-      const c = buf[i];
-      if (quote) {
-        if (c === quote) quote = '';
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '>') return i;
-      else if (c === '<') throw this.malformed("'<' inside a tag");
-    }
-    return -1;
+    const second = buf.charCodeAt(lt + 1);
+    if (second === 33 /* ! */ || Number.isNaN(second)) {
+      if (buf.length - lt < 9) {
+        if ('<!doctype'.startsWith(buf.slice(lt).toLowerCase())) return -1;
+      } else if (buf.slice(lt, lt + 9).toLowerCase() === '<!doctype') {
+        // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
+        throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
+      }
+      if (buf.startsWith('<!--', lt)) return endOf(buf.indexOf('-->', lt + 4), 2);
+      if (buf.startsWith('<![CDATA[', lt)) return endOf(buf.indexOf(']]>', lt + 9), 2);
+      if (buf.length - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt))) return -1;
+    } else if (second === 63 /* ? */) return endOf(buf.indexOf('?>', lt + 2), 1);
+    // Names, spaces and quoted values, skipped by the regular expression engine rather than a loop here.
+    TAG_BODY.lastIndex = lt + 1;
+    TAG_BODY.test(buf);
+    const at = TAG_BODY.lastIndex;
+    const c = buf.charCodeAt(at);
+    if (c === 62 /* > */) return at;
+    if (c === 60 /* < */) throw this.malformed("'<' inside a tag");
+    return -1; // the end of the text, or a quote not closed yet: the tag continues in the next chunk
   }
 
   private tag(buf: string, lt: number, gt: number): void {
@@ -215,13 +249,13 @@ export class JUnitReader {
       t.time += num(a.time);
     } else if (name === 'testcase' && parent === 'testsuite') {
       const a = attributes(attrText);
-      this.current = { classname: a.classname ?? '', name: a.name ?? '', time: num(a.time) };
+      this.current = { classname: own(a.classname ?? ''), name: own(a.name ?? ''), time: num(a.time) };
     } else if (this.current && parent === 'testcase' && RESULT_ELEMENTS.has(name)) {
       const key = name as 'failure' | 'error' | 'skipped';
       const element: Element = { text: [] };
       const a = attributes(attrText);
-      if (a.message !== undefined) element.message = a.message;
-      if (a.type !== undefined) element.type = a.type;
+      if (a.message !== undefined) element.message = own(a.message);
+      if (a.type !== undefined) element.type = own(a.type);
       // Only the first of each kind counts (as it did with a generic parser's arrays).
       if (!this.current[key]) this.current[key] = element;
       this.capture = element;
@@ -236,6 +270,20 @@ export class JUnitReader {
       this.current = null;
     }
   }
+}
+
+/**
+ * A copy of a string that a case keeps. The reader's strings are slices of the chunk being read, and a
+ * slice keeps its whole chunk alive: a report of 100k cases held every chunk of the file.
+ */
+function own(text: string): string {
+  return text.length < 16 ? text : (text + ' ').slice(0, -1);
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function endOf(index: number, extra: number): number {
@@ -266,19 +314,16 @@ export async function readJUnitFile(path: string): Promise<JUnitReport> {
 }
 
 function readCase(raw: OpenCase): JUnitCase {
-  const base = { classname: raw.classname, name: raw.name, time: raw.time };
   // A test failing in its body and again in teardown has both <failure> and <error>: the body counts.
-  if (raw.failure) return { ...base, outcome: 'failed', ...details(raw.failure) };
-  if (raw.error) return { ...base, outcome: 'error', ...details(raw.error) };
-  if (raw.skipped) return { ...base, outcome: raw.skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped', ...details(raw.skipped) };
-  return { ...base, outcome: 'passed' };
-}
-
-function details(el: Element): Pick<JUnitCase, 'message' | 'text' | 'type'> {
-  const out: Pick<JUnitCase, 'message' | 'text' | 'type'> = {};
+  const el = raw.failure ?? raw.error ?? raw.skipped;
+  const outcome: JUnitOutcome = raw.failure ? 'failed' : raw.error ? 'error' : !raw.skipped ? 'passed' : raw.skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped';
+  const out: JUnitCase = { classname: raw.classname, name: raw.name, time: raw.time, outcome };
+  if (!el) return out;
   if (el.message !== undefined) out.message = el.message;
-  const text = decode(el.text.join(''));
-  if (text !== '') out.text = text;
+  const joined = el.text.length === 1 ? el.text[0] : el.text.join('');
+  const text = decode(joined);
+  // A decoded text is a new string already; an undecoded one may be a slice of a chunk.
+  if (text !== '') out.text = text === joined ? own(text) : text;
   if (el.type !== undefined) out.type = el.type;
   return out;
 }

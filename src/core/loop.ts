@@ -47,6 +47,11 @@ export interface LoopOptions {
   signal?: AbortSignal;
   log?: Logger;
   onEvent?: (e: LoopEvent) => void;
+  /**
+   * A promise while the face showing `output` events is behind (a terminal on a slow pipe): the test
+   * run's output is then read no faster than it is shown, so it does not pile up in memory.
+   */
+  outputBusy?: () => Promise<void> | null;
   reviewPatch?: PatchReviewer;
   investigator?: Investigator;
   only?: string[];
@@ -69,12 +74,13 @@ export async function runLoop(o: LoopOptions): Promise<LoopOutcome> {
   return new RepairLoop(o).run();
 }
 
-/** Set once the tree can be written to: what `restore` and the take-backs need. */
+/** Set before the baseline: what the test runs, `restore` and the take-backs need. */
 interface Prepared {
   python: string;
   html: boolean;
   store: SnapshotStore;
-  startSnapshot: Snapshot;
+  /** Taken while the baseline runs (pytest does not write the sources); awaited before any patch. */
+  startSnapshot: Snapshot | null;
   cleanAtStart: boolean;
   freshnessOn: boolean;
 }
@@ -96,12 +102,16 @@ class RepairLoop {
   private htmlWritten: Promise<void> = Promise.resolve();
   /** Why the fallback smoke.html could not be written (a full or read-only disk), raised at the end. */
   private htmlError: Error | null = null;
-  private readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  private readonly startedAt = new Date().toISOString();
+  private readonly runId = `${this.startedAt.replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   private readonly repro: string[] = [];
   private readonly published = new Map<string, string>();
   private readonly ledger: AttemptLedger;
   private readonly journal = new WriteJournal((writes) => this.saveState(true, writes));
   private prepared: Prepared | null = null;
+  /** The start snapshot under way (see `prepare`); settles before the run ends. */
+  private snapshotting: Promise<void> | null = null;
+  private snapshotLogged = false;
   /** Set once the baseline ran. */
   private progress: Progress | null = null;
   /** Blanks the environment's secrets in everything the loop writes to disk or hands out as a bundle. */
@@ -146,11 +156,22 @@ class RepairLoop {
     this.log.info(`${action}: ${lines.join(' ')} → ${decision}`);
   }
 
+  /**
+   * The start snapshot in the run log, once: written after the baseline, since a record written while a
+   * test run streams would cut that run's output in two.
+   */
+  private logSnapshot(): void {
+    const p = this.prepared;
+    if (!p?.startSnapshot || this.snapshotLogged) return;
+    this.snapshotLogged = true;
+    this.runLog.write('snapshot', { name: 'start', commit: p.startSnapshot.commit, mode: p.store.mode, cleanAtStart: p.cleanAtStart, runId: this.runId });
+  }
+
   /** The loop state on disk: what `smokes-fixer restore` reads after a crash. */
   private async saveState(running: boolean, writes: LoopWrite[] = this.journal.all()): Promise<void> {
     const p = this.prepared;
     if (!p) return;
-    const state: LoopState = { running, startSnapshot: p.startSnapshot, startedAt: p.startSnapshot.createdAt, pid: process.pid, runId: this.runId, writes };
+    const state: LoopState = { running, startSnapshot: p.startSnapshot, startedAt: this.startedAt, pid: process.pid, runId: this.runId, writes };
     await p.store.saveLoopState(state);
   }
 
@@ -227,6 +248,8 @@ class RepairLoop {
       clearTimeout(deadlineTimer);
       this.o.signal?.removeEventListener('abort', onOuterAbort);
       await this.tracker.killAll(500);
+      await this.snapshotting?.catch(() => undefined);
+      this.logSnapshot();
       await this.htmlWritten;
       await this.saveState(false).catch(() => undefined);
     }
@@ -252,6 +275,9 @@ class RepairLoop {
     const prepared = await this.prepare();
 
     const baseline = await this.testRun('baseline', baselineArgs(this.selection));
+    // The start snapshot was taken while the baseline ran; no patch is applied before it is recorded.
+    await this.snapshotting;
+    this.logSnapshot();
     this.ledger.observe(baseline.failures);
     this.publishLedger();
     this.validate(
@@ -299,12 +325,24 @@ class RepairLoop {
     // No signal: the freeze is an artifact of cancelled and timed-out runs too (finishArtifacts).
     this.freeze = freezeRequirements({ python, workspace: ws }).catch(() => null);
     const store = await SnapshotStore.open(ws, { log: this.log, signal: this.signal });
-    const cleanAtStart = await store.isClean();
-    const startSnapshot = await store.take('start');
     const freshnessOn = await isFreshnessConfigured(ws, this.settings);
-    this.prepared = { python, html: pytest.html, store, startSnapshot, cleanAtStart, freshnessOn };
+    const prepared: Prepared = { python, html: pytest.html, store, startSnapshot: null, cleanAtStart: false, freshnessOn };
+    this.prepared = prepared;
+    // Recorded before the baseline starts: a loop killed from here on leaves a state whose writes (none
+    // yet) are what `restore` undoes, never an earlier run's.
     await this.saveState(true, []);
-    this.runLog.write('snapshot', { name: 'start', commit: startSnapshot.commit, mode: store.mode, cleanAtStart, runId: this.runId });
+    // pytest does not write the sources, so the start snapshot is taken while the baseline runs; the loop
+    // awaits it before any patch. Settled (with the run's signal ending it) before the run ends.
+    this.snapshotting = (async () => {
+      await pauseForTest('snapshot');
+      const cleanAtStart = await store.isClean();
+      const startSnapshot = await store.take('start');
+      prepared.cleanAtStart = cleanAtStart;
+      prepared.startSnapshot = startSnapshot;
+      await this.saveState(true, []);
+    })();
+    // Awaited after the baseline; this only keeps a failure from being reported as unhandled meanwhile.
+    this.snapshotting.catch(() => undefined);
     if (!freshnessOn) {
       this.emit({
         type: 'freshness',
@@ -380,6 +418,7 @@ class RepairLoop {
       html: prepared.html,
       pythonDisplay: this.pythonShown,
       onOutput: (text) => this.emit({ type: 'output', source: 'pytest', text }),
+      readPause: this.o.outputBusy,
     });
     await pauseForTest(`pytest:${label}`);
     const run = await running;

@@ -1,6 +1,8 @@
 // The JSON lines the product's pytest plugin (python/smokes_fixer_pytest.py) writes during a run.
 // They carry what JUnit XML cannot: node ids, exception types and pytest's `reprcrash`.
 
+import { createReadStream } from 'node:fs';
+
 /** pytest's `longrepr.reprcrash`: the deepest traceback frame, path relative to the rootdir. */
 export interface CrashRecord {
   path: string | null;
@@ -100,19 +102,54 @@ export const PLUGIN_REPORT_ENV = 'SMOKES_FIXER_REPORT';
  */
 export function parsePluginRecords(text: string): PluginRecord[] {
   const records: PluginRecord[] = [];
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (!trimmed) continue;
-    try {
-      const value = JSON.parse(trimmed) as unknown;
-      if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string') {
-        records.push(value as PluginRecord);
-      }
-    } catch {
-      /* partial line of a killed run */
-    }
+  let from = 0;
+  while (from < text.length) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    const record = parseLine(text.slice(from, end));
+    if (record) records.push(record);
+    from = end + 1;
   }
   return records;
+}
+
+function parseLine(line: string): PluginRecord | null {
+  const trimmed = line.trim();
+  if (!trimmed) return null;
+  try {
+    const value = JSON.parse(trimmed) as unknown;
+    if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string') return value as PluginRecord;
+  } catch {
+    /* partial line of a killed run */
+  }
+  return null;
+}
+
+/**
+ * The summary of a records file, read in chunks and parsed a line at a time: the file's text is never
+ * held whole (a run with thousands of long tracebacks writes tens of MB). A missing file reads as no
+ * records, like an empty one.
+ */
+export async function readPluginSummary(path: string): Promise<PluginSummary> {
+  const summary = emptySummary();
+  let rest = '';
+  try {
+    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      const text = rest + (chunk as string);
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        const record = parseLine(text.slice(from, nl));
+        if (record) addRecord(summary, record);
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const last = parseLine(rest);
+  if (last) addRecord(summary, last);
+  return summary;
 }
 
 /** What a run's records say, gathered in one place. */
@@ -128,8 +165,8 @@ export interface PluginSummary {
   collectedFiles: string[];
 }
 
-export function summarizeRecords(records: PluginRecord[]): PluginSummary {
-  const summary: PluginSummary = {
+function emptySummary(): PluginSummary {
+  return {
     rootdir: null,
     exitstatus: null,
     collected: [],
@@ -139,35 +176,41 @@ export function summarizeRecords(records: PluginRecord[]): PluginSummary {
     conftestErrors: [],
     collectedFiles: [],
   };
-  for (const r of records) {
-    switch (r.type) {
-      case 'session-start':
-        summary.rootdir = r.rootdir;
-        break;
-      case 'collected':
-        summary.collected = r.items;
-        break;
-      case 'deselected':
-        summary.deselected += r.count;
-        break;
-      case 'test':
-        summary.tests.push(r);
-        break;
-      case 'collect-error':
-        summary.collectErrors.push(r);
-        break;
-      case 'collect-ok':
-        summary.collectedFiles.push(r.nodeid);
-        break;
-      case 'conftest-error':
-        summary.conftestErrors.push(r);
-        if (r.rootdir) summary.rootdir = r.rootdir;
-        break;
-      case 'session-finish':
-        summary.exitstatus = r.exitstatus;
-        if (r.rootdir) summary.rootdir = r.rootdir;
-        break;
-    }
-  }
+}
+
+export function summarizeRecords(records: PluginRecord[]): PluginSummary {
+  const summary = emptySummary();
+  for (const r of records) addRecord(summary, r);
   return summary;
+}
+
+function addRecord(summary: PluginSummary, r: PluginRecord): void {
+  switch (r.type) {
+    case 'session-start':
+      summary.rootdir = r.rootdir;
+      break;
+    case 'collected':
+      summary.collected = r.items;
+      break;
+    case 'deselected':
+      summary.deselected += r.count;
+      break;
+    case 'test':
+      summary.tests.push(r);
+      break;
+    case 'collect-error':
+      summary.collectErrors.push(r);
+      break;
+    case 'collect-ok':
+      summary.collectedFiles.push(r.nodeid);
+      break;
+    case 'conftest-error':
+      summary.conftestErrors.push(r);
+      if (r.rootdir) summary.rootdir = r.rootdir;
+      break;
+    case 'session-finish':
+      summary.exitstatus = r.exitstatus;
+      if (r.rootdir) summary.rootdir = r.rootdir;
+      break;
+  }
 }

@@ -140,6 +140,13 @@ export interface RunProcessOptions {
   /** Keep at most this many characters of each stream (the tail). */
   maxBuffer?: number;
   /**
+   * Asked after each chunk of output is handed on: a promise while whoever shows the output is behind
+   * (a terminal on a slow pipe). The streams are not read until it settles, so the process waits on its
+   * own writes, as it would in that terminal, instead of its output piling up in memory. Ignored once
+   * the process is being ended.
+   */
+  readPause?: () => Promise<void> | null;
+  /**
    * When the process exits, end every descendant still running (found by its marker, even outside the
    * process group): a test run or a producer leaves nothing behind. Not for commands whose job is to
    * start a service (`make exec-rpc-restart`).
@@ -166,8 +173,8 @@ export interface ProcessResult {
 export async function runProcess(file: string, args: string[], options: RunProcessOptions): Promise<ProcessResult> {
   const started = Date.now();
   const max = options.maxBuffer ?? 1_000_000;
-  let stdout = '';
-  let stderr = '';
+  const stdout = new TextTail(max);
+  const stderr = new TextTail(max);
   const marker = `${process.pid}-${randomUUID()}`;
   const child = execa(file, args, {
     cwd: options.cwd,
@@ -195,9 +202,25 @@ export async function runProcess(file: string, args: string[], options: RunProce
 
   let timedOut = false;
   let cancelled = false;
+  let paused = false;
+  const resume = () => {
+    paused = false;
+    child.stdout?.resume();
+    child.stderr?.resume();
+  };
+  const maybePause = () => {
+    if (paused || timedOut || cancelled || !options.readPause) return;
+    const wait = options.readPause();
+    if (!wait) return;
+    paused = true;
+    child.stdout?.pause();
+    child.stderr?.pause();
+    wait.then(resume, resume);
+  };
   const kill = (why: 'timeout' | 'cancel') => {
     if (why === 'timeout') timedOut = true;
     else cancelled = true;
+    if (paused) resume();
     if (child.pid) {
       signalGroup(child.pid, 'SIGTERM');
       signalMarked(marker, 'SIGTERM');
@@ -214,13 +237,15 @@ export async function runProcess(file: string, args: string[], options: RunProce
 
   child.stdout?.on('data', (chunk: Buffer | string) => {
     const text = chunk.toString();
-    stdout = (stdout + text).slice(-max);
+    stdout.push(text);
     options.onStdout?.(text);
+    maybePause();
   });
   child.stderr?.on('data', (chunk: Buffer | string) => {
     const text = chunk.toString();
-    stderr = (stderr + text).slice(-max);
+    stderr.push(text);
     options.onStderr?.(text);
+    maybePause();
   });
 
   try {
@@ -230,8 +255,8 @@ export async function runProcess(file: string, args: string[], options: RunProce
     return {
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
-      stdout,
-      stderr,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
       timedOut,
       cancelled,
       spawnError: spawnFailed ? (result.originalMessage || result.shortMessage || 'could not start') : null,
@@ -241,6 +266,32 @@ export async function runProcess(file: string, args: string[], options: RunProce
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     options.tracker?.remove(child.pid);
+  }
+}
+
+/**
+ * The last `max` characters of a stream, kept as its chunks: appending does not copy what is kept (a
+ * string cut on every chunk copied up to `max` characters per chunk of output).
+ */
+export class TextTail {
+  private chunks: string[] = [];
+  private length = 0;
+  constructor(private readonly max: number) {}
+
+  push(text: string): void {
+    if (!text || this.max <= 0) return;
+    this.chunks.push(text);
+    this.length += text.length;
+    // Whole chunks fall off the front; the one across the limit is cut when the text is read.
+    while (this.chunks.length > 1 && this.length - this.chunks[0].length >= this.max) this.length -= this.chunks.shift()!.length;
+    if (this.chunks.length > 64) this.chunks = [this.text()];
+  }
+
+  text(): string {
+    const all = this.chunks.join('');
+    this.chunks = all ? [all] : [];
+    this.length = all.length;
+    return all.length > this.max ? all.slice(-this.max) : all;
   }
 }
 
@@ -259,6 +310,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** Removes ANSI colour and cursor codes. */
 export function stripAnsi(text: string): string {
+  if (!text.includes('\u001b')) return text;
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }

@@ -3,21 +3,20 @@
 // Never reads results from terminal text; that is only streamed to the user.
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmokesError } from './errors';
 import { readJUnitFile, type JUnitCase, type JUnitReport } from './junit';
 import {
-  parsePluginRecords,
   PLUGIN_MODULE,
   PLUGIN_REPORT_ENV,
-  summarizeRecords,
+  readPluginSummary,
   type PluginSummary,
   type TestRecord,
 } from './pluginReport';
-import { ProcessTracker, runProcess, stripAnsi } from './processes';
+import { ProcessTracker, runProcess, stripAnsi, TextTail } from './processes';
 import { displayCommand } from './pytestCommand';
 import { displayPython, findInterpreter } from './interpreter';
 import { failuresFromRecords } from './signature';
@@ -51,6 +50,8 @@ export interface RunPytestOptions {
   html?: boolean;
   /** The interpreter as shown in the command (relative inside the workspace); `python` when omitted. */
   pythonDisplay?: string;
+  /** See `RunProcessOptions.readPause`: pytest's output is read no faster than `onOutput`'s reader takes it. */
+  readPause?: () => Promise<void> | null;
 }
 
 /** pytest's exit codes (pytest.ExitCode). */
@@ -128,9 +129,9 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
   const command = displayCommand(o.args, o.pythonDisplay ?? displayPython(o.python, o.cwd));
   log.debug(`pytest argv: ${argv.join(' ')}`);
 
-  let output = '';
+  const output = new TextTail(MAX_CAPTURED_OUTPUT * 2);
   const onText = (text: string) => {
-    output = (output + text).slice(-MAX_CAPTURED_OUTPUT * 2);
+    output.push(text);
     o.onOutput?.(text);
   };
   try {
@@ -142,9 +143,12 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
       tracker: o.tracker,
       onStdout: onText,
       onStderr: onText,
+      readPause: o.readPause,
+      // Its output is handed on and kept (the tail) above; no second copy.
+      maxBuffer: 0,
       endDescendantsOnExit: true,
     });
-    const plain = stripAnsi(output).slice(-MAX_CAPTURED_OUTPUT);
+    const plain = stripAnsi(output.text()).slice(-MAX_CAPTURED_OUTPUT);
     if (result.cancelled || o.signal?.aborted) throwIfCancelled(o.signal, true);
     if (result.spawnError) {
       throw new SmokesError(
@@ -153,10 +157,9 @@ export async function runPytest(o: RunPytestOptions): Promise<PytestRun> {
         'Set pythonPath (or --python) to a working interpreter.',
       );
     }
-    const recordsText = await readFile(reportPath, 'utf8').catch(() => '');
     // Kept beside the JUnit file so `smokes-fixer signatures` can give stable signatures later.
-    await writeFile(recordsPathFor(junitPath), recordsText).catch(() => undefined);
-    const summary = summarizeRecords(parsePluginRecords(recordsText));
+    await copyFile(reportPath, recordsPathFor(junitPath)).catch(() => writeFile(recordsPathFor(junitPath), '').catch(() => undefined));
+    const summary = await readPluginSummary(reportPath);
     if (result.exitCode === null) {
       throw new SmokesError(
         'pytest-killed',
@@ -289,17 +292,16 @@ export function junitAddress(nodeid: string): { classname: string; name: string 
   const path = bracket >= 0 ? nodeid.slice(0, bracket) : nodeid;
   const params = bracket >= 0 ? nodeid.slice(bracket) : '';
   const names = path.split('::');
-  names[0] = names[0].replace(/\//g, '.').replace(/\.py$/, '');
+  const file = names[0].replaceAll('/', '.');
+  names[0] = file.endsWith('.py') ? file.slice(0, -3) : file;
   names[names.length - 1] += params;
   return { classname: names.slice(0, -1).join('.'), name: names[names.length - 1] };
 }
 
 /** Defensive: colour codes in JUnit XML are written as `#x1B[..m` (XML cannot hold ESC). */
 function plainText(text: string): string {
-  return stripAnsi(text.replace(/#x1B\[[0-9;?]*[ -/]*[@-~]/g, ''));
+  return stripAnsi(text.includes('#x1B[') ? text.replace(/#x1B\[[0-9;?]*[ -/]*[@-~]/g, '') : text);
 }
-
-const key = (classname: string, name: string) => `${classname}\u0000${name}`;
 
 /** Without a matching plugin record, a readable guess at the node id. */
 function guessNodeid(c: JUnitCase): string {
@@ -312,7 +314,8 @@ export function assembleRun(
   junit: JUnitReport | null,
   summary: PluginSummary,
 ): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected' | 'collectedFiles'> {
-  const byAddress = new Map<string, string>();
+  // By classname, then name: no key string built per node id and per case.
+  const byAddress = new Map<string, Map<string, string>>();
   const nodeids = [
     ...summary.collected.map((c) => c.nodeid),
     ...summary.tests.map((t) => t.nodeid),
@@ -320,15 +323,21 @@ export function assembleRun(
   ];
   for (const nodeid of nodeids) {
     const a = junitAddress(nodeid);
-    if (!byAddress.has(key(a.classname, a.name))) byAddress.set(key(a.classname, a.name), nodeid);
+    let names = byAddress.get(a.classname);
+    if (!names) byAddress.set(a.classname, (names = new Map<string, string>()));
+    if (!names.has(a.name)) names.set(a.name, nodeid);
   }
   const records = new Map<string, TestRecord[]>();
-  for (const r of summary.tests) records.set(r.nodeid, [...(records.get(r.nodeid) ?? []), r]);
+  for (const r of summary.tests) {
+    const list = records.get(r.nodeid);
+    if (list) list.push(r);
+    else records.set(r.nodeid, [r]);
+  }
   const declared = new Map(summary.collected.map((c) => [c.nodeid, c]));
 
   const tests = new Map<string, TestCaseResult>();
   for (const c of junit?.cases ?? []) {
-    const nodeid = byAddress.get(key(c.classname, c.name)) ?? guessNodeid(c);
+    const nodeid = byAddress.get(c.classname)?.get(c.name) ?? guessNodeid(c);
     const own = records.get(nodeid) ?? [];
     let outcome: TestOutcome = c.outcome;
     if (outcome === 'passed' && own.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
@@ -353,9 +362,15 @@ export function assembleRun(
     if (t.outcome === 'error') counts.errors++;
     else counts[t.outcome]++;
   }
+  const failures = failuresFromRecords(summary);
+  // The traceback is in both files; when they agree, the run keeps one string for both.
+  for (const f of failures) {
+    const text = f.longrepr === undefined ? undefined : tests.get(f.nodeid)?.text;
+    if (text !== undefined && text === f.longrepr) f.longrepr = text;
+  }
   return {
     tests: list,
-    failures: failuresFromRecords(summary),
+    failures,
     counts,
     collected: summary.collected.map((c) => c.nodeid),
     collectedFiles: [...(summary.collectedFiles ?? [])],

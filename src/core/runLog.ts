@@ -1,6 +1,6 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { stripAnsi } from './processes';
+import { stripAnsi, TextTail } from './processes';
 import type { LoopEvent } from './types';
 import type { Redactor } from './secrets';
 
@@ -16,8 +16,10 @@ export const FILE_OUTPUT_TAIL = 1_000_000;
  * and a count of what lies between. Memory stays within head + 2 × tail whatever passes through.
  */
 export class HeadTail {
+  /** The head's text; not kept when `onHead` takes it (a file), only its length. */
   private head = '';
-  private tail = '';
+  private headLength = 0;
+  private readonly tail: TextTail;
   private total = 0;
 
   constructor(
@@ -25,21 +27,23 @@ export class HeadTail {
     private readonly tailMax: number,
     /** Called with text that enters the head, for streaming it to a file. */
     private readonly onHead?: (text: string) => void,
-  ) {}
+  ) {
+    this.tail = new TextTail(tailMax);
+  }
 
   push(text: string): void {
     this.total += text.length;
-    if (this.head.length < this.headMax) {
-      const room = this.headMax - this.head.length;
+    if (this.headLength < this.headMax) {
+      const room = this.headMax - this.headLength;
       const into = text.slice(0, room);
-      this.head += into;
-      this.onHead?.(into);
+      this.headLength += into.length;
+      if (this.onHead) this.onHead(into);
+      else this.head += into;
       text = text.slice(room);
       if (!text) return;
     }
-    this.tail += text;
-    // Trim in amortised steps so a stream of small chunks does not copy the tail each time.
-    if (this.tail.length > this.tailMax * 2) this.tail = this.tail.slice(-this.tailMax);
+    // Kept as chunks: joining and cutting a long tail as it grows copied megabytes per megabyte passed.
+    this.tail.push(text);
   }
 
   get length(): number {
@@ -48,16 +52,17 @@ export class HeadTail {
 
   /** Characters neither in the head nor in the kept tail. */
   get omitted(): number {
-    return Math.max(0, this.total - this.head.length - Math.min(this.tail.length, this.tailMax));
+    return Math.max(0, this.total - this.headLength - Math.min(this.total - this.headLength, this.tailMax));
   }
 
   /** The part after the head: everything when nothing was left out, else the tail behind a marker line. */
   rest(): string {
-    const tail = this.tail.slice(-this.tailMax);
+    const tail = this.tail.text();
     if (this.omitted === 0) return tail;
     return `\n[… ${this.omitted.toLocaleString('en-US')} characters of output left out here; ${this.total.toLocaleString('en-US')} in all …]\n${tail}`;
   }
 
+  /** Head and rest; the head is empty when `onHead` took it. */
   text(): string {
     return this.head + this.rest();
   }

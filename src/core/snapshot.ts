@@ -24,7 +24,8 @@ export type { Snapshot } from './workingTree';
 
 export interface LoopState {
   running: boolean;
-  startSnapshot: Snapshot;
+  /** Null while the start snapshot is still being taken (it is taken while the baseline runs). */
+  startSnapshot: Snapshot | null;
   startedAt: string;
   pid: number;
   /** Names the run's conflict folder. */
@@ -387,16 +388,20 @@ export class SnapshotStore implements WorkingTree {
     await rename(tmp, file);
   }
 
-  /** The last loop's state; from the `start` ref alone when the state file is gone. Null when neither exists. */
+  /**
+   * The last loop's state; from the `start` ref alone when the state file is gone. Null when neither exists.
+   * A state saved before its start snapshot was taken has a null `startSnapshot` and its writes as ever.
+   */
   async loadLoopState(): Promise<LoopState | null> {
     try {
       const raw = JSON.parse(await readFile(join(this.stateDir, STATE_FILE), 'utf8')) as Partial<LoopState>;
       const s = raw.startSnapshot;
-      if (s && typeof s.commit === 'string' && typeof s.tree === 'string' && typeof s.name === 'string') {
+      const valid = s && typeof s.commit === 'string' && typeof s.tree === 'string' && typeof s.name === 'string';
+      if (valid || (s === null && Array.isArray(raw.writes))) {
         return {
           running: raw.running === true,
-          startSnapshot: { name: s.name, commit: s.commit, tree: s.tree, createdAt: String(s.createdAt ?? '') },
-          startedAt: String(raw.startedAt ?? s.createdAt ?? ''),
+          startSnapshot: valid ? { name: s.name, commit: s.commit, tree: s.tree, createdAt: String(s.createdAt ?? '') } : null,
+          startedAt: String(raw.startedAt ?? s?.createdAt ?? ''),
           pid: Number(raw.pid ?? 0),
           runId: typeof raw.runId === 'string' && /^[\w.-]+$/.test(raw.runId) ? raw.runId : 'unknown-run',
           writes: Array.isArray(raw.writes) ? raw.writes.filter(isLoopWrite) : [],
@@ -459,8 +464,17 @@ export class SnapshotStore implements WorkingTree {
       const call = { index: tmp, signal };
       // Exclusions are dropped after the add: as `git add` pathspecs they fail when the user ignores them.
       await this.git(['add', '-A', '--', '.'], call);
-      await this.git(['rm', '--cached', '-r', '-f', '-q', '--ignore-unmatch', '--', ...this.excludedPathspecs()], call);
-      await this.storeConvertedFilesRaw(call);
+      // One look at the few entries that need more work (the run's own output, attributes files), so a
+      // large tree is not listed whole, nor its index rewritten, when there are none.
+      const special = (await this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call)).stdout
+        .toString('utf8')
+        .split('\0')
+        .filter(Boolean);
+      if (special.some(isExcludedPath)) {
+        await this.git(['rm', '--cached', '-r', '-f', '-q', '--ignore-unmatch', '--', ...this.excludedPathspecs()], call);
+      }
+      const attributesFile = special.some((p) => !isExcludedPath(p) && (p === '.gitattributes' || p.endsWith('/.gitattributes')));
+      await this.storeConvertedFilesRaw(call, attributesFile);
       const tree = (await this.git(['write-tree'], call)).stdout.toString('utf8').trim();
       await rename(tmp, cache);
       return tree;
@@ -473,7 +487,8 @@ export class SnapshotStore implements WorkingTree {
    * `git add` applies .gitattributes (eol, text, filters); a snapshot must hold the bytes on disk. Files
    * that have any such attribute are hashed again without filters.
    */
-  private async storeConvertedFilesRaw(call: GitCall): Promise<void> {
+  private async storeConvertedFilesRaw(call: GitCall, attributesFile: boolean): Promise<void> {
+    if (!attributesFile && !(await this.mayHaveAttributes(call))) return;
     const listing = (await this.git(['ls-files', '-s', '-z', '--full-name', '--', ...this.pathspecs()], call)).stdout.toString('utf8');
     const entries = listing
       .split('\0')
@@ -484,7 +499,7 @@ export class SnapshotStore implements WorkingTree {
         return { mode, top: line.slice(tab + 1) };
       })
       .filter((e) => e.mode === '100644' || e.mode === '100755');
-    if (entries.length === 0 || !(await this.mayHaveAttributes(entries.map((e) => e.top), call))) return;
+    if (entries.length === 0) return;
 
     const rel = entries.map((e) => e.top.slice(this.prefix.length));
     const attrs = await this.git(['check-attr', '-z', '--stdin', 'text', 'eol', 'crlf', 'filter', 'ident', 'working-tree-encoding'], {
@@ -507,9 +522,8 @@ export class SnapshotStore implements WorkingTree {
     await this.git(['update-index', '-z', '--index-info'], { ...call, input: info });
   }
 
-  /** Cheap test before asking check-attr about every file. */
-  private async mayHaveAttributes(paths: string[], call: GitCall): Promise<boolean> {
-    if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return true;
+  /** Cheap test, besides the workspace's own .gitattributes files, before asking check-attr about every file. */
+  private async mayHaveAttributes(call: GitCall): Promise<boolean> {
     if (existsSync(join(this.gitDir, 'info', 'attributes'))) return true;
     // Attributes files above the workspace (subfolder workspace) or configured globally.
     if (this.prefix !== '') return true;
@@ -585,6 +599,11 @@ interface DiffEntry {
   status: string;
   /** Workspace-relative. */
   path: string;
+}
+
+/** A workspace-relative path that `excludedPathspecs` matches. */
+function isExcludedPath(path: string): boolean {
+  return SNAPSHOT_EXCLUDES.some((e) => path === e || path.startsWith(`${e}/`)) || `/${path}`.includes('/__pycache__/');
 }
 
 function gitFileMode(mode: number): string {

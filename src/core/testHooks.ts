@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
  * Test-only, for the reliability suite's kill points: with `SMOKES_FIXER_TEST_PAUSE=<step>` and
  * `SMOKES_FIXER_TEST_PAUSE_MARKER=<file>` in the environment, the process writes its pid to the marker
  * when it reaches that step and then waits until it is killed, so a test can SIGKILL it at exactly that
- * point. Steps: `pytest:<label>` (a pytest run under way), `applied` (between apply and verify), `undo`
+ * point. Steps: `snapshot` (the start snapshot, taken beside the baseline, not begun yet), `pytest:<label>`
+ * (a pytest run under way), `applied` (between apply and verify), `undo`
  * (about to put back the first file), `bundle` (about to write the bundle). Without both variables
  * (always, outside tests) it does nothing.
  */

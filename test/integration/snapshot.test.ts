@@ -182,6 +182,34 @@ describe('SnapshotStore in a git repository', () => {
     expect(await tree(dir)).toEqual(before);
   });
 
+  it('keeps raw bytes under a .gitattributes in a subfolder only, and leaves the run output and caches out of the tree', async () => {
+    const dir = await tempDir();
+    git(dir, 'init', '-q');
+    await put(dir, 'docs/.gitattributes', '*.txt text eol=crlf\n');
+    await put(dir, 'docs/a.txt', 'one\ntwo\n');
+    await put(dir, 'top.py', 'X = 1\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'nested attrs');
+    const store = await SnapshotStore.open(dir);
+    // Neither ignored nor committed: the run's output and Python's cache must still stay out of snapshots.
+    await put(dir, 'artifacts/smoke.xml', '<testsuites/>\n');
+    await put(dir, 'pkg/__pycache__/m.cpython-311.pyc', Buffer.from([1, 2, 3]));
+    await put(dir, 'docs/b.txt', 'crlf\r\nonly\r\n');
+    const first = await store.take('start');
+    // The second snapshot starts from the first one's index: a file changed since must still be kept raw.
+    await put(dir, 'docs/a.txt', 'three\r\nfour\n');
+    const before = await tree(dir);
+    const second = await store.take('attempt-1');
+    const listed = git(dir, 'ls-tree', '-r', '--name-only', second.tree).trim().split('\n').sort();
+    expect(listed).toEqual(['docs/.gitattributes', 'docs/a.txt', 'docs/b.txt', 'top.py']);
+    expect(git(dir, 'ls-tree', '-r', '--name-only', first.tree).trim().split('\n').sort()).toEqual(listed);
+    await put(dir, 'docs/a.txt', 'patched\n');
+    await put(dir, 'docs/b.txt', 'patched\n');
+    await store.restore(second);
+    expect(await tree(dir)).toEqual(before);
+    expect(await readFile(join(dir, 'docs/a.txt'), 'utf8')).toBe('three\r\nfour\n');
+  });
+
   it('works in a repository with no commits yet', async () => {
     const dir = await tempDir();
     git(dir, 'init', '-q');
@@ -251,15 +279,15 @@ describe('SnapshotStore in a git repository', () => {
     const fresh = await SnapshotStore.open(dir);
     const state = await fresh.loadLoopState();
     expect(state).toMatchObject({ running: true, pid: 4242, startSnapshot: { name: 'start' } });
-    await fresh.restore(state!.startSnapshot);
+    await fresh.restore(state!.startSnapshot!);
     expect(withoutRunOutput(await tree(dir))).toEqual(withoutRunOutput(before));
 
     // Without the state file the start ref alone still brings the tree back.
     await rm(join(dir, '.git/smokes-fixer/state.json'));
     await scribble(dir);
     const fromRef = await (await SnapshotStore.open(dir)).loadLoopState();
-    expect(fromRef?.startSnapshot.commit).toBe(state!.startSnapshot.commit);
-    await fresh.restore(fromRef!.startSnapshot);
+    expect(fromRef?.startSnapshot?.commit).toBe(state!.startSnapshot!.commit);
+    await fresh.restore(fromRef!.startSnapshot!);
     expect(withoutRunOutput(await tree(dir))).toEqual(withoutRunOutput(before));
   });
 
@@ -326,8 +354,8 @@ describe('SnapshotStore in a plain folder', () => {
     expect((await store.diffSince(snap)).files.map((f) => f.path).sort()).toEqual(['app.py', 'bin/tool', 'extra/new.py']);
 
     const state = await (await SnapshotStore.open(dir)).loadLoopState();
-    expect(state?.startSnapshot.commit).toBe(snap.commit);
-    await store.restore(state!.startSnapshot);
+    expect(state?.startSnapshot?.commit).toBe(snap.commit);
+    await store.restore(state!.startSnapshot!);
     const after = await tree(dir);
     expect({ ...after, 'cache/data': before['cache/data'], '.venv/lib/': undefined, '.venv/lib/site.py': undefined }).toEqual({ ...before, '.venv/lib/': undefined, '.venv/lib/site.py': undefined });
     expect(existsSync(join(dir, '.venv/lib/site.py'))).toBe(true);

@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { restoreLastSnapshot, runLoop } from '../../src/core/loop';
+import { SnapshotStore } from '../../src/core/snapshot';
 import { defaultSettings, type Settings } from '../../src/core/settings';
 import type { LoopEvent, LoopOutcome } from '../../src/core/types';
 import { CommandProducer } from '../../src/producers/command';
@@ -145,6 +147,37 @@ describe('undo leaves concurrent work alone (real loop, real pytest and git)', (
     const restored = await restoreLastSnapshot(dir);
     expect(restored).toMatchObject({ written: ['calc/__init__.py'], removed: [], conflicts: [] });
     check(await treeBytes(dir), expectedAfter(before, [...steps, 'pause']));
+  });
+
+  it('the start snapshot, taken while the baseline runs, is exactly the tree before the loop, and is recorded before the first patch', async () => {
+    const { dir, script } = await userWorkspace([FIX_ADD, FIX_DIV]);
+    made.push(dir);
+    const before = await treeBytes(dir);
+    const events: LoopEvent[] = [];
+    const outcome = await runLoop({
+      workspace: dir,
+      settings: { ...defaultSettings, producer: 'command' },
+      producer: new CommandProducer({ command: `SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`, cwd: dir, timeoutMs: 60_000 }),
+      python: 'python3',
+      onEvent: (e) => events.push(e),
+    });
+    expect(outcome.kind).toBe('success');
+    // The run log has the snapshot before the first patch was applied.
+    const log = readFileSync(join(dir, 'artifacts/run-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind?: string; event?: { type?: string } });
+    const snapshotAt = log.findIndex((l) => l.kind === 'snapshot');
+    const firstPatchAt = log.findIndex((l) => l.event?.type === 'patch-applied');
+    expect(snapshotAt).toBeGreaterThan(-1);
+    expect(firstPatchAt).toBeGreaterThan(snapshotAt);
+    // Recording the snapshot did not cut the baseline's output in two: one output record per pytest run.
+    const pytestRuns = log.filter((l) => l.event?.type === 'command' && (l.event as { purpose?: string }).purpose === 'pytest').length;
+    expect(log.filter((l) => l.kind === 'output' && (l as { source?: string }).source === 'pytest')).toHaveLength(pytestRuns);
+    // The recorded state names the start snapshot, and putting it back gives the tree before the loop.
+    const store = await SnapshotStore.open(dir);
+    const state = await store.loadLoopState();
+    expect(state?.startSnapshot?.commit).toBe(execFileSync('git', ['rev-parse', 'refs/smokes-fixer/start'], { cwd: dir, encoding: 'utf8' }).trim());
+    expect(await readFile(join(dir, 'calc/__init__.py'), 'utf8')).toContain('return a + b');
+    await store.restore(state!.startSnapshot!);
+    check(await treeBytes(dir), before);
   });
 
   it('a file both sides changed is kept, the loop’s intended content goes to .smokes-fixer/conflicts/<run>/, and the loop stops naming it', async () => {

@@ -9,6 +9,7 @@ import {
   compareTrees,
   expectedAfter,
   FIX_ADD,
+  FIX_DIV,
   NOOP_WIDE,
   otherProcessEdits,
   ROOT,
@@ -106,6 +107,44 @@ describe('kill points: SIGKILL at each step, then restore', () => {
   it('during the baseline pytest run (nothing written yet: restore has nothing to undo)', async () => {
     const { restoreOut } = await killAt('pytest:baseline', [FIX_ADD]);
     expect(restoreOut).toContain('0 file(s) written back, 0 removed');
+  });
+
+  it('in a second run, before its start snapshot (taken beside the baseline): restore leaves the first run\'s kept patches alone', async () => {
+    const { dir, script } = await userWorkspace([FIX_ADD, FIX_DIV]);
+    made.push(dir);
+    const first = spawnSync('node', [CLI, 'run', '--cwd', dir, '--producer', 'command', '--producer-command', `SF_SCRIPT=${script} python3 ${SCRIPTED_PRODUCER}`], {
+      env: { ...process.env, ND_SMOKE: '' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(first.status, first.stderr).toBe(0);
+    const patched = await treeBytes(dir);
+    expect(await readFile(join(dir, 'calc/__init__.py'), 'utf8')).toContain('return a + b');
+    // The second run is killed before its start snapshot is taken (the baseline may have started).
+    const marker = `${dir}.marker`;
+    const child = spawn('node', [CLI, 'run', '--cwd', dir, '--producer', 'command', '--producer-command', 'false'], {
+      env: { ...process.env, ND_SMOKE: '', SMOKES_FIXER_TEST_PAUSE: 'snapshot', SMOKES_FIXER_TEST_PAUSE_MARKER: marker },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitFor(marker, child, () => stderr);
+    } finally {
+      for (const pid of [child.pid!, ...descendants(child.pid!)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
+      }
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+    }
+    const restore = spawnSync('node', [CLI, 'restore', '--cwd', dir], { encoding: 'utf8', timeout: 120_000 });
+    expect(restore.status, restore.stderr).toBe(0);
+    expect(restore.stdout).toContain('0 file(s) written back, 0 removed');
+    const { differing } = compareTrees(await treeBytes(dir), patched);
+    expect(differing).toEqual([]);
   });
 
   it('during the verification pytest run', async () => {

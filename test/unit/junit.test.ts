@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SmokesError } from '../../src/core/errors';
-import { parseJUnit } from '../../src/core/junit';
+import { JUnitReader, parseJUnit } from '../../src/core/junit';
 
 // As pytest 9 writes it (one line per element here only for readability of the text nodes).
 const XML = `<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="1" skipped="2" tests="5" time="0.043" hostname="vm"><testcase classname="tests.smoke.test_basics" name="test_passes" time="0.120" /><testcase classname="tests.smoke.test_basics" name="test_skipped" time="0.000"><skipped type="pytest.skip" message="not ready">/w/tests/smoke/test_basics.py:18: not ready</skipped></testcase><testcase classname="tests.smoke.test_basics" name="test_known_bug" time="0.000"><skipped type="pytest.xfail" message="known bug" /></testcase><testcase classname="tests.smoke.test_calc" name="test_add[1-2]" time="0.004"><failure message="assert 4 == 3&#10; +  where 4 = add(1, 2)">def test_add():
@@ -77,5 +77,33 @@ describe('parseJUnit', () => {
     expect(thrown(() => parseJUnit('  \n')).code).toBe('junit-unreadable');
     expect(thrown(() => parseJUnit('2 failed, 1 passed in 0.12s')).code).toBe('junit-unreadable');
     expect(thrown(() => parseJUnit('<html><body>hi</body></html>')).message).toMatch(/testsuite/);
+  });
+
+  it('reads the same text pushed a character at a time, and decodes every entity form', () => {
+    const whole = parseJUnit(XML);
+    const reader = new JUnitReader();
+    for (const ch of XML) reader.push(ch);
+    expect(reader.end()).toEqual(whole);
+    const r = parseJUnit(
+      '<testsuite><testcase classname="a" name="t"><failure message="&#x41;&#66;&amp;lt;">&lt;&gt;&quot;&apos;&amp;amp; &#9731; &unknown; a &amp b &#xZZ; &#99999999;</failure></testcase></testsuite>',
+    );
+    expect(r.cases[0].message).toBe('AB&lt;');
+    // A raw `>` inside a quoted value (legal XML) does not end the tag, read whole or a character at a time.
+    const quoted = `<testsuite><testcase classname='a' name="t[x>1]" time="1"/><testcase classname="b" name='u>"v"'/></testsuite>`;
+    const split = new JUnitReader();
+    for (const ch of quoted) split.push(ch);
+    expect(split.end().cases.map((c) => c.name)).toEqual(['t[x>1]', 'u>"v"']);
+    expect(parseJUnit(quoted).cases.map((c) => c.name)).toEqual(['t[x>1]', 'u>"v"']);
+    expect(r.cases[0].text).toBe(`<>"'&amp; \u2603 &unknown; a &amp b &#xZZ; &#99999999;`);
+  });
+
+  it('names the line of the fault, counted across the chunks already read', () => {
+    const reader = new JUnitReader();
+    reader.push('<testsuites>\n<testsuite>\n');
+    reader.push('<testcase classname="a" name="t"/>\n'.repeat(5));
+    expect(() => {
+      reader.push('</testcase>');
+      reader.end();
+    }).toThrow(/line 8: <\/testcase> closes <testsuite>/);
   });
 });
