@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { access, appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { access, appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SmokesError } from './errors';
 import { serializeBundle, type EscalationBundle } from './bundle';
 import { runProcess, throwIfAborted } from './processes';
 import { silentLogger, type Logger } from './types';
+import { SYS_PATH_EXPR, cacheFileFor, importPathCacheDir, readCached, writeCached } from './importPathCache';
 
 /** The artifacts the spec lists in the bundle, relative to the workspace, in the spec's order. */
 export const SPEC_ARTIFACTS = ['artifacts/smoke.html', 'artifacts/smoke.xml', 'requirements.snapshot.txt'] as const;
@@ -40,33 +39,20 @@ export async function writeRequirementsSnapshot(o: {
 
 /** Where frozen requirements are kept between runs: the user's cache folder, never the workspace. */
 export function freezeCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'smokes-fixer', 'freeze');
+  return importPathCacheDir('freeze');
 }
 
-interface FreezeCacheEntry {
-  /** The interpreter and its import path (site-packages and the rest of sys.path, cwd excepted). */
-  paths: string[];
-  /** Modification stamps of those paths when the freeze was taken. */
-  stamp: string;
-  freeze: string;
-}
-
-const SYS_PATH_SCRIPT = 'import json, os, sys; print(json.dumps([os.path.realpath(sys.executable)] + [p for p in sys.path if p and p != os.getcwd()]))';
+const SYS_PATH_SCRIPT = `import json, os, sys; print(json.dumps(${SYS_PATH_EXPR}))`;
 
 /**
- * The text of `pip freeze`, or null without pip. Cached per interpreter and the state of its import
- * path: installing, upgrading or removing a distribution rewrites its site-packages folder (a new
- * `*.dist-info`), which changes the folder's modification time, so a stale freeze is never reused. A
- * hit costs a few `stat` calls instead of pip's ~0.5 s.
+ * The text of `pip freeze`, or null without pip. Cached per interpreter and the state of its import path
+ * (importPathCache.ts): a hit costs a few `stat` calls instead of pip's ~0.5 s.
  */
 export async function freezeRequirements(o: { python: string; workspace: string; signal?: AbortSignal; cacheDir?: string }): Promise<string | null> {
   throwIfAborted(o.signal);
-  const cacheFile = join(o.cacheDir ?? freezeCacheDir(), `${createHash('sha256').update(JSON.stringify([o.python, o.workspace, process.env.PYTHONPATH ?? '', process.env.VIRTUAL_ENV ?? ''])).digest('hex').slice(0, 32)}.json`);
-  const cached = await readFile(cacheFile, 'utf8')
-    .then((text) => JSON.parse(text) as FreezeCacheEntry)
-    .catch(() => null);
-  if (cached && Array.isArray(cached.paths) && typeof cached.freeze === 'string' && (await stampOf(cached.paths)) === cached.stamp) return cached.freeze;
+  const cacheFile = cacheFileFor(o.cacheDir ?? freezeCacheDir(), o.python, o.workspace);
+  const cached = await readCached<string>(cacheFile);
+  if (typeof cached === 'string') return cached;
 
   const env = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONIOENCODING: 'utf-8' };
   const [result, pathsRun] = await Promise.all([
@@ -75,28 +61,14 @@ export async function freezeRequirements(o: { python: string; workspace: string;
   ]);
   if (result.cancelled || pathsRun.cancelled) throwIfAborted(o.signal);
   if (result.exitCode !== 0 || result.spawnError || result.timedOut) return null;
-  try {
-    const paths = JSON.parse(pathsRun.stdout.trim().split('\n').pop() ?? '') as unknown;
-    if (pathsRun.exitCode === 0 && Array.isArray(paths) && paths.every((p) => typeof p === 'string')) {
-      const entry: FreezeCacheEntry = { paths, stamp: await stampOf(paths), freeze: result.stdout };
-      await writeAtomically(cacheFile, JSON.stringify(entry));
+  if (pathsRun.exitCode === 0) {
+    try {
+      await writeCached(cacheFile, JSON.parse(pathsRun.stdout.trim().split('\n').pop() ?? ''), result.stdout);
+    } catch {
+      // Not the import path: no cache entry, the freeze itself is still right.
     }
-  } catch {
-    // The cache only saves time: a run without it is still right.
   }
   return result.stdout;
-}
-
-async function stampOf(paths: string[]): Promise<string> {
-  const stamps = await Promise.all(
-    paths.map((p) =>
-      stat(p).then(
-        (st) => `${st.ino}:${st.mtimeMs}:${st.size}`,
-        () => 'missing',
-      ),
-    ),
-  );
-  return stamps.join('|');
 }
 
 /** Writes the escalation bundle, validated and in the spec's field order, to `artifacts/escalation.json`. */

@@ -32,6 +32,7 @@ import {
   type TestCaseResult,
   type TestOutcome,
 } from './types';
+import { SYS_PATH_EXPR, cacheFileFor, importPathCacheDir, readCached, writeCached } from './importPathCache';
 
 export interface RunPytestOptions {
   cwd: string;
@@ -396,8 +397,8 @@ export async function resolvePython(configured: string, cwd: string, env: NodeJS
 }
 
 const DETECT_SCRIPT = `
-import importlib.util, json
-info = {"version": None, "html": False, "error": None}
+import importlib.util, json, os, sys
+info = {"version": None, "html": False, "error": None, "paths": ${SYS_PATH_EXPR}}
 try:
     import pytest
     info["version"] = pytest.__version__
@@ -410,19 +411,33 @@ except Exception:
 print(json.dumps(info))
 `;
 
-export async function detectPytest(
-  python: string,
-  cwd: string,
-  signal?: AbortSignal,
-): Promise<{ ok: boolean; version: string | null; html: boolean; error: string | null }> {
+export interface PytestDetection {
+  ok: boolean;
+  version: string | null;
+  html: boolean;
+  error: string | null;
+}
+
+/**
+ * Whether pytest (and pytest-html) import in `python`. A pytest found is remembered per interpreter and
+ * the state of its import path (importPathCache.ts), so a run does not start Python once more before its
+ * baseline; a missing one is looked for again every time.
+ */
+export async function detectPytest(python: string, cwd: string, signal?: AbortSignal, o: { cacheDir?: string } = {}): Promise<PytestDetection> {
+  const cacheFile = cacheFileFor(o.cacheDir ?? importPathCacheDir('pytest'), python, cwd);
+  const cached = await readCached<PytestDetection>(cacheFile);
+  if (cached?.ok === true && typeof cached.version === 'string') return cached;
   const r = await runProcess(python, ['-c', DETECT_SCRIPT], { cwd, signal, timeoutMs: 60_000 });
   if (r.cancelled) throwIfCancelled(signal, true);
   if (r.spawnError) return { ok: false, version: null, html: false, error: `could not start ${python}: ${r.spawnError}` };
   const line = r.stdout.trim().split('\n').pop() ?? '';
+  let info: { version: string | null; html: boolean; error: string | null; paths?: unknown };
   try {
-    const info = JSON.parse(line) as { version: string | null; html: boolean; error: string | null };
-    return { ok: info.version !== null, version: info.version, html: info.html === true, error: info.error };
+    info = JSON.parse(line) as typeof info;
   } catch {
     return { ok: false, version: null, html: false, error: (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n').pop() ?? null };
   }
+  const found: PytestDetection = { ok: info.version !== null, version: info.version, html: info.html === true, error: info.error };
+  if (found.ok) await writeCached(cacheFile, info.paths, found);
+  return found;
 }

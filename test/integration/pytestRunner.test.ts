@@ -399,6 +399,41 @@ describe('interpreter and plugin discovery', () => {
     expect(d.error).toBeNull();
   });
 
+  it('remembers a pytest it found until the interpreter\'s import path changes, and never a missing one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sf-detect-'));
+    made.push(dir);
+    const cacheDir = join(dir, 'cache');
+    const extraPath = join(dir, 'extra');
+    await mkdir(extraPath);
+    // An interpreter that leaves a line in `trace` each time it starts, then is python3.
+    const trace = join(dir, 'trace');
+    const python = join(dir, 'python-traced');
+    await writeFile(python, `#!/bin/sh\necho started >> '${trace}'\nexec python3 "$@"\n`, { mode: 0o755 });
+    const starts = async () => (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const saved = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = extraPath;
+    try {
+      const first = await detectPytest(python, dir, undefined, { cacheDir });
+      expect(first.ok).toBe(true);
+      expect(await starts()).toBe(1);
+      expect(await detectPytest(python, dir, undefined, { cacheDir })).toEqual(first);
+      expect(await starts()).toBe(1);
+      // A folder of its import path changes (as site-packages does when a package is installed): asked again.
+      await writeFile(join(extraPath, 'new_module.py'), '');
+      expect((await detectPytest(python, dir, undefined, { cacheDir })).ok).toBe(true);
+      expect(await starts()).toBe(2);
+      // An interpreter without pytest is asked every time.
+      await writeFile(python, `#!/bin/sh\necho started >> '${trace}'\nexec python3 -S -c 'import sys; sys.path[:] = [p for p in sys.path if "packages" not in p]; exec(sys.argv[1])' "$2"\n`, { mode: 0o755 });
+      const missing = await detectPytest(python, join(dir, 'extra'), undefined, { cacheDir });
+      expect(missing.ok).toBe(false);
+      await detectPytest(python, join(dir, 'extra'), undefined, { cacheDir });
+      expect(await starts()).toBe(4);
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = saved;
+    }
+  });
+
   it('finds the plugin from source and beside a bundle', async () => {
     expect(pluginDir()).toBe(join(__dirname, '..', '..', 'src', 'core', 'python'));
     const root = await mkdtemp(join(tmpdir(), 'sf-dist-'));
