@@ -3,6 +3,7 @@
 // pytest, the producers, execa) is a bundle of its own, loaded on the first call, so that activation only
 // loads the adapter. What stays here is small and free of child-process code.
 import { bundleSchema, serializeBundle } from '../core/bundle';
+import { isFreshnessConfigured } from '../core/freshnessRule';
 import { attemptArgs, displayCommand, testRunArgs } from '../core/pytestCommand';
 import { defaultSettings } from '../core/settings';
 import type * as EngineModule from './engineModule';
@@ -23,7 +24,6 @@ export const realEngine = {
   collectTests: async (...a: Parameters<Module['collectTests']>) => (await loadEngine()).collectTests(...a),
   probeFreshness: async (...a: Parameters<Module['probeFreshness']>) => (await loadEngine()).probeFreshness(...a),
   restartAndProbe: async (...a: Parameters<Module['restartAndProbe']>) => (await loadEngine()).restartAndProbe(...a),
-  isFreshnessConfigured: async (...a: Parameters<Module['isFreshnessConfigured']>) => (await loadEngine()).isFreshnessConfigured(...a),
   resolvePython: async (...a: Parameters<Module['resolvePython']>) => (await loadEngine()).resolvePython(...a),
   detectPytest: async (...a: Parameters<Module['detectPytest']>) => (await loadEngine()).detectPytest(...a),
   createProducer: async (...a: Parameters<Module['createProducer']>) => (await loadEngine()).createProducer(...a),
@@ -31,6 +31,8 @@ export const realEngine = {
   askMcpServer: async (...a: Parameters<Module['askMcpServer']>) => (await loadEngine()).askMcpServer(...a),
   buildInvestigationPayloads: async (...a: Parameters<Module['buildInvestigationPayloads']>) => (await loadEngine()).buildInvestigationPayloads(...a),
   newTracker: async () => new (await loadEngine()).ProcessTracker(),
+  // Read by the status bar at start-up: a workspace without freshness never loads the engine for it.
+  isFreshnessConfigured,
   bundleSchema,
   serializeBundle,
   defaultSettings,

@@ -3,7 +3,6 @@
 export {
   collectTests,
   detectPytest,
-  isFreshnessConfigured,
   ProcessTracker,
   probeFreshness,
   resolvePython,
