@@ -24,11 +24,13 @@ const common = {
 };
 
 /**
- * Modules bundled apart and loaded on first use (`await import('./mcpSdk')` in the source): the MCP SDK
- * with its JSON-schema validator (only an investigation needs it) and the OpenAI producer's HTTP
- * exchange (only that producer needs it). Activation and ordinary runs never read them.
+ * Modules bundled apart and loaded on first use (`await import('./mcpSdk')` in the source): the
+ * extension's engine (the loop, pytest, the producers, execa: the extension's activation loads only the
+ * adapter), the MCP SDK with its JSON-schema validator (only an investigation needs it) and the OpenAI
+ * producer's HTTP exchange (only that producer needs it).
  */
 const lazy = [
+  { source: 'src/extension/engineModule.ts', out: 'engine.js' },
   { source: 'src/core/investigation/mcpSdk.ts', out: 'mcp-sdk.js' },
   { source: 'src/producers/openaiChat.ts', out: 'openai-producer.js' },
 ];
@@ -45,10 +47,26 @@ const lazyPlugin = {
   },
 };
 
+/**
+ * The error class is checked with `instanceof` on both sides of the extension's split (the adapter reads
+ * the engine's errors, the engine reads the VS Code producer's), so the extension's bundles share one
+ * copy of it: dist/errors.js, required by each. The CLI keeps its own inside cli.js.
+ */
+const errorsSource = resolve('src/core/errors.ts');
+const sharedErrorsPlugin = {
+  name: 'shared-errors',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)errors$/ }, (args) =>
+      resolve(args.resolveDir, args.path) + '.ts' === errorsSource ? { path: './errors.js', external: true } : undefined,
+    );
+  },
+};
+
 const entries = [
-  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyPlugin] },
+  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyPlugin, sharedErrorsPlugin] },
+  { ...common, entryPoints: [errorsSource], outfile: 'dist/errors.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js }, plugins: [lazyPlugin] },
-  ...lazy.map((l) => ({ ...common, entryPoints: [l.source], outfile: `dist/${l.out}` })),
+  ...lazy.map((l) => ({ ...common, entryPoints: [l.source], outfile: `dist/${l.out}`, plugins: [lazyPlugin, sharedErrorsPlugin] })),
 ];
 
 function copyPython() {

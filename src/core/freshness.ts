@@ -1,9 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access } from 'node:fs/promises';
 import { SmokesError } from './errors';
 import { runProcess, runShell, stripAnsi, throwIfAborted, type ProcessTracker } from './processes';
-import { defaultSettings, type Settings } from './settings';
 import type { FreshnessStatus, MetaInfo } from './types';
+
+// The rule itself lives apart (no process code), so the VS Code adapter can ask it without the engine.
+export { freshnessConfigured, isFreshnessConfigured } from './freshnessRule';
 
 /**
  * Freshness of the exec-rpc service (loop step 2, PRODUCT.md 10): is the service that the smoke tests
@@ -11,8 +12,6 @@ import type { FreshnessStatus, MetaInfo } from './types';
  */
 
 export const RESTART_COMMAND = 'make exec-rpc-restart && make exec-rpc-probe';
-
-const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];
 
 /** The port of the `/__meta` URL (the one `ss` looks for); the scheme's default when none is given. */
 export function metaPort(url: string): number {
@@ -72,22 +71,6 @@ export async function probeFreshness(o: {
   }
 
   return { ...base, state: reasons.length ? 'stale' : 'fresh', reasons, meta, rawMeta: answer.body };
-}
-
-/**
- * A workspace takes part in freshness when its Makefile has both exec-rpc targets, or the user named a
- * meta URL on purpose (one other than the default). Otherwise it is a plain pytest project
- * ('not-configured'). The one place this rule lives: the loop, the CLI and the extension all ask here.
- */
-export async function isFreshnessConfigured(workspace: string, settings: Settings): Promise<boolean> {
-  return freshnessConfigured(workspace, settings.metaUrl !== defaultSettings.metaUrl);
-}
-
-/** The same rule for a caller that knows only whether the meta URL was set on purpose; prefer `isFreshnessConfigured`. */
-export async function freshnessConfigured(workspace: string, explicitMetaUrl: boolean): Promise<boolean> {
-  if (explicitMetaUrl) return true;
-  const targets = await makeTargets(workspace);
-  return targets.has('exec-rpc-restart') && targets.has('exec-rpc-probe');
 }
 
 /** Runs the spec's `make exec-rpc-restart && make exec-rpc-probe`; ok only when it exits 0 and the probe printed `"t_ms"`. */
@@ -239,28 +222,6 @@ function parseUrl(url: string): URL {
   } catch {
     throw new SmokesError('config', `The meta URL "${url}" is not a URL.`, 'Set metaUrl to something like http://127.0.0.1:8790/__meta.');
   }
-}
-
-/** Target names defined in the workspace Makefile (`a b: deps`), ignoring special targets and variables. */
-async function makeTargets(workspace: string): Promise<Set<string>> {
-  const targets = new Set<string>();
-  for (const name of MAKEFILE_NAMES) {
-    let text: string;
-    try {
-      text = await readFile(join(workspace, name), 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split(/\r?\n/)) {
-      if (line.startsWith('\t')) continue; // a recipe line
-      const m = /^([^:#=\s][^:#=]*?)\s*::?(?![:=])/.exec(line);
-      if (!m) continue;
-      for (const t of m[1].split(/\s+/)) if (t && !t.startsWith('.')) targets.add(t);
-    }
-    // make reads the first of these names that exists; so do we.
-    break;
-  }
-  return targets;
 }
 
 async function toolOutput(tool: string, commandLine: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<string | null> {

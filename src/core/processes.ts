@@ -1,7 +1,10 @@
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { SmokesError } from './errors';
+
+// Kept here for the engine's callers; they live apart so code without child processes (the extension's
+// adapter) can use them without loading execa.
+export { asError, throwIfAborted, untilAborted } from './abort';
 
 /**
  * Every process started here carries this variable with a value of its own, and so do all its descendants
@@ -300,41 +303,9 @@ export function runShell(commandLine: string, options: RunProcessOptions): Promi
   return runProcess('/bin/sh', ['-c', commandLine], options);
 }
 
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const reason: unknown = signal.reason;
-    if (reason instanceof SmokesError) throw reason;
-    throw new SmokesError('cancelled', 'The run was cancelled.');
-  }
-}
-
 /** Removes ANSI colour and cursor codes. */
 export function stripAnsi(text: string): string {
   if (!text.includes('\u001b')) return text;
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
-}
-
-/** A rejection reason as an Error (an abort's reason is one already: a SmokesError or a DOMException). */
-export function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
-
-/** Rejects as soon as the signal aborts, even when the wrapped promise never settles. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(asError(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(asError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(asError(e));
-      },
-    );
-  });
 }

@@ -197,14 +197,14 @@ export class SmokesFixerExtension implements CommandHost {
     return childEnv(process.env, key ? { [settings.openaiApiKeyEnv]: key } : {});
   }
 
-  private producer(folder: WorkspaceFolder, settings: Settings, env: NodeJS.ProcessEnv): PatchProducer {
+  private async producer(folder: WorkspaceFolder, settings: Settings, env: NodeJS.ProcessEnv): Promise<PatchProducer> {
     if (settings.producer === 'vscode-lm') {
       const key = `${folder.uri.toString()}|${settings.lmModel}`;
       let lm = this.lmProducers.get(key);
       if (!lm) this.lmProducers.set(key, (lm = new LmProducer(this.vscode, settings.lmModel)));
       return lm;
     }
-    return this.engine.createProducer(settings, {
+    return await this.engine.createProducer(settings, {
       workspace: folder.uri.fsPath,
       env,
       manualWaiter: (signal) => this.manualPrompt.wait(folder.uri.fsPath, signal),
@@ -292,7 +292,7 @@ export class SmokesFixerExtension implements CommandHost {
         this.showProducerProblem(folder, check);
         return undefined;
       }
-      const producer = this.producer(folder, settings, env);
+      const producer = await this.producer(folder, settings, env);
       const python = await this.python(folder, settings);
       const excluded = new Set(this.excludedSignatures(folder));
       const model = new RepairModel(settings.retries, excluded);

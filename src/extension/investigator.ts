@@ -1,22 +1,14 @@
 import { describeError } from '../core/errors';
-import {
-  askMcpServer,
-  OncePerSignature,
-  buildInvestigationPayloads,
-  formatPayloadForTool,
-  pickTool,
-  serverLabel,
-  toolArguments,
-  type Helper,
-  type InvestigationAnswers,
-  type InvestigationPayload,
-  type ShownPayload,
-  type ToolShape,
-} from '../core/investigation';
-import { throwIfAborted, untilAborted, type ProcessTracker } from '../core/processes';
+import { throwIfAborted, untilAborted } from '../core/abort';
+import type { InvestigationPayload, ShownPayload } from '../core/investigation';
+import { pickTool, serverLabel, toolArguments, type Helper, type ToolShape } from '../core/investigation/mcpClient';
+import { OncePerSignature, type InvestigationAnswers } from '../core/investigation/once';
+import { formatPayloadForTool } from '../core/investigation/payloads';
+import type { ProcessTracker } from '../core/processes';
 import type { McpServerConfig, Settings } from '../core/settings';
 import type { InvestigationContext, Investigator, Logger } from '../core/types';
 import { tokenFromSignal } from './cancellation';
+import { realEngine, type Engine } from './engine';
 import type { VSCode } from './vscodeTypes';
 
 /**
@@ -52,9 +44,9 @@ export interface VscodeInvestigatorOptions {
   /** Opens text as a read-only document ("Show Payload"). */
   showDocument?: (path: string, content: string) => Promise<unknown>;
   /** The configured-server path: the engine's MCP client unless another is handed in. */
-  askServer?: typeof askMcpServer;
+  askServer?: Engine['askMcpServer'];
   /** Payload builder: the engine's unless another is handed in. */
-  buildPayloads?: typeof buildInvestigationPayloads;
+  buildPayloads?: Engine['buildInvestigationPayloads'];
 }
 
 /**
@@ -66,15 +58,15 @@ export interface VscodeInvestigatorOptions {
  */
 export class VscodeInvestigator implements Investigator {
   private readonly once = new OncePerSignature();
-  private readonly askServer: typeof askMcpServer;
-  private readonly buildPayloads: typeof buildInvestigationPayloads;
+  private readonly askServer: Engine['askMcpServer'];
+  private readonly buildPayloads: Engine['buildInvestigationPayloads'];
 
   constructor(
     private readonly vscode: VSCode,
     private readonly o: VscodeInvestigatorOptions,
   ) {
-    this.askServer = o.askServer ?? askMcpServer;
-    this.buildPayloads = o.buildPayloads ?? buildInvestigationPayloads;
+    this.askServer = o.askServer ?? realEngine.askMcpServer;
+    this.buildPayloads = o.buildPayloads ?? realEngine.buildInvestigationPayloads;
   }
 
   investigate(ctx: InvestigationContext): Promise<InvestigationAnswers> {

@@ -1,5 +1,5 @@
 // The OpenAI producer's request and the reading of its answer. Kept out of the main bundles; see openai.ts.
-import { throwIfAborted } from '../core/processes';
+import { throwIfAborted } from '../core/abort';
 import type { PatchRequest, ProducerContext, ProducerResult } from '../core/types';
 import type { OpenAIProducerOptions } from './openai';
 import { buildPrompt } from './prompt';

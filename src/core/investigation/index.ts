@@ -15,12 +15,14 @@ import {
 } from './payloads';
 import { discoverUserModules, packagesInTraceback, userCodeLines } from './workspaceFacts';
 import { environmentSecrets } from '../secrets';
+import { OncePerSignature, type InvestigationAnswers } from './once';
 
 export * from './payloads';
 export { askMcpServer, pickTool, toolArguments, serverLabel, type Helper, type McpCallResult, type ToolShape } from './mcpClient';
 export { discoverUserModules, packagesInTraceback, userCodeLines, type VersionFacts } from './workspaceFacts';
 
-export type InvestigationAnswers = { private: string | null; public: string | null };
+export type { InvestigationAnswers } from './once';
+export { OncePerSignature } from './once';
 
 export interface InvestigationPayloads {
   private: PrivatePayload;
@@ -91,21 +93,6 @@ export interface McpInvestigatorOptions {
  * sent and sent only when `confirm` agrees. Failures and time-outs become null answers; a second call for
  * the same signature returns the first call's answers without asking again.
  */
-/** Step 7 runs once per failure signature: a second call returns the first call's answers. */
-export class OncePerSignature {
-  private readonly done = new Map<string, Promise<InvestigationAnswers>>();
-
-  answer(ctx: InvestigationContext, run: () => Promise<InvestigationAnswers>): Promise<InvestigationAnswers> {
-    const key = ctx.failure.signature;
-    const earlier = this.done.get(key);
-    if (earlier) return earlier;
-    const answers = run();
-    this.done.set(key, answers);
-    answers.catch(() => this.done.delete(key)); // a cancelled call may be asked again
-    return answers;
-  }
-}
-
 export class McpInvestigator implements Investigator {
   private readonly once = new OncePerSignature();
 

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { McpServerConfig } from '../settings';
-import { untilAborted, type ProcessTracker } from '../processes';
+import { untilAborted } from '../abort';
+import type { ProcessTracker } from '../processes';
 import type { Logger } from '../types';
 import { describeError } from '../errors';
 

@@ -10,7 +10,7 @@ export function registerServiceCommands(host: CommandHost, register: Register): 
     const settings = host.settingsFor(folder);
     if (!settings) return undefined;
     host.log.info(`$ make exec-rpc-restart && make exec-rpc-probe (in ${folder.uri.fsPath})`);
-    const tracker = host.engine.newTracker();
+    const tracker = await host.engine.newTracker();
     const env = await host.childEnv(settings);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Smokes Fixer: restarting and probing exec-rpc (${folder.name})`, cancellable: true },
