@@ -50,7 +50,8 @@ const lazyPlugin = {
 /**
  * The error class is checked with `instanceof` on both sides of the extension's split (the adapter reads
  * the engine's errors, the engine reads the VS Code producer's), so the extension's bundles share one
- * copy of it: dist/errors.js, required by each. The CLI keeps its own inside cli.js.
+ * copy of it: dist/errors.js, required by each. The CLI requires it too, so an error the OpenAI producer's
+ * bundle throws is the CLI's own class.
  */
 const errorsSource = resolve('src/core/errors.ts');
 const sharedErrorsPlugin = {
@@ -65,7 +66,7 @@ const sharedErrorsPlugin = {
 const entries = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyPlugin, sharedErrorsPlugin] },
   { ...common, entryPoints: [errorsSource], outfile: 'dist/errors.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js }, plugins: [lazyPlugin] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js }, plugins: [lazyPlugin, sharedErrorsPlugin] },
   ...lazy.map((l) => ({ ...common, entryPoints: [l.source], outfile: `dist/${l.out}`, plugins: [lazyPlugin, sharedErrorsPlugin] })),
 ];
 
