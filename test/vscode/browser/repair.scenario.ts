@@ -70,16 +70,7 @@ export default [
       }
       await tab.first().waitFor({ state: 'hidden', timeout: wb.timeoutMs });
 
-      const success = /all selected smoke tests pass/;
-      try {
-        await wb.waitForNotification(success, RUN_TIMEOUT_MS);
-      } catch (err) {
-        // A toast hides itself after a while; the notification centre keeps it.
-        await wb.runCommand('Notifications: Show Notifications');
-        await wb.notification(success).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
-          throw err;
-        });
-      }
+      await wb.waitForNotificationKept(/all selected smoke tests pass/, RUN_TIMEOUT_MS);
       await wb.screenshot('run-succeeded');
       assert.ok(calc(ctx.workspace).includes(FIX_LINE), 'the fix is in calc.py on disk');
       assert.ok(!calc(ctx.workspace).includes(BUG_LINE), 'the bug is gone from calc.py');

@@ -80,15 +80,7 @@ export default [
         await wb.editorTitleAction('Apply Proposed Patch').first().click();
         ctx.log('clicked Apply Proposed Patch in the multi-file diff editor\'s title');
         await tab.waitFor({ state: 'hidden', timeout: wb.timeoutMs });
-        const success = /all selected smoke tests pass/;
-        try {
-          await wb.waitForNotification(success, RUN_TIMEOUT_MS);
-        } catch (err) {
-          await wb.runCommand('Notifications: Show Notifications');
-          await wb.notification(success).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
-            throw err;
-          });
-        }
+        await wb.waitForNotificationKept(/all selected smoke tests pass/, RUN_TIMEOUT_MS);
         assert.equal(readFileSync(calcPath, 'utf8'), BUGGY.replace('return a - b', 'return a + b'), 'calc.py holds the fix on disk');
         assert.equal(readFileSync(unitsPath, 'utf8'), UNITS.replace('ROUNDING = 3', 'ROUNDING = 2'), 'units.py holds its change on disk');
       } finally {

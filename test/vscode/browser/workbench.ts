@@ -168,6 +168,21 @@ export class Workbench {
     return n;
   }
 
+  /**
+   * Waits for a notification containing `text`; one whose toast hid itself before it was seen (a toast
+   * goes after a while) is looked for in the notification centre, which keeps it.
+   */
+  async waitForNotificationKept(text: string | RegExp, timeoutMs = this.timeoutMs): Promise<void> {
+    try {
+      await this.waitForNotification(text, timeoutMs);
+    } catch (err) {
+      await this.runCommand('Notifications: Show Notifications');
+      await this.notification(text).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
+        throw err;
+      });
+    }
+  }
+
   /** Clicks the button labelled `button` on the notification containing `text`. */
   async clickNotificationButton(text: string | RegExp, button: string | RegExp, timeoutMs = this.timeoutMs): Promise<void> {
     const n = await this.waitForNotification(text, timeoutMs);

@@ -111,15 +111,7 @@ async function runIn(wb: Workbench, folder: string, folders: string[], ctx: { lo
   await rows.filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${folder}$`) }) }).first().click();
   ctx.log(`picked ${folder} in the folder pick`);
   if (review) await review();
-  const success = /all selected smoke tests pass/;
-  try {
-    await wb.waitForNotification(success, RUN_TIMEOUT_MS);
-  } catch (err) {
-    await wb.runCommand('Notifications: Show Notifications');
-    await wb.notification(success).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
-      throw err;
-    });
-  }
+  await wb.waitForNotificationKept(/all selected smoke tests pass/, RUN_TIMEOUT_MS);
 }
 
 export default [
