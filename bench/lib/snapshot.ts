@@ -18,7 +18,8 @@ if (mode === 'gen') {
   const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
   execFileSync('git', ['init', '-q'], { cwd: dir });
   execFileSync('git', ['add', '-A'], { cwd: dir, env });
-  execFileSync('git', ['commit', '-qm', 'bench'], { cwd: dir, env });
+  // No background `git gc --auto` running beside the timings.
+  execFileSync('git', ['-c', 'gc.auto=0', 'commit', '-qm', 'bench'], { cwd: dir, env });
   // The user's uncommitted work, which every snapshot must keep.
   for (const i of [1, 2, 3]) writeFileSync(file(i), `# edited by the user\n${readFileSync(file(i), 'utf8')}`);
   process.exit(0);
