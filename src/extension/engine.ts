@@ -17,19 +17,28 @@ export function loadEngine(): Promise<Module> {
   return (loading ??= import('./engineModule'));
 }
 
+/** An engine function as the adapter calls it: the same arguments, always a promise. */
+type Lazy<F> = F extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never;
+
+/** A function of the engine bundle, called through it: the bundle loads on the first call. */
+function lazy<K extends Exclude<keyof Module, 'ProcessTracker'>>(name: K): Lazy<Module[K]> {
+  const call = async (...a: unknown[]): Promise<unknown> => ((await loadEngine())[name] as (...args: unknown[]) => unknown)(...a);
+  return call as Lazy<Module[K]>;
+}
+
 export const realEngine = {
-  runLoop: async (...a: Parameters<Module['runLoop']>) => (await loadEngine()).runLoop(...a),
-  runPytest: async (...a: Parameters<Module['runPytest']>) => (await loadEngine()).runPytest(...a),
-  restoreLastSnapshot: async (...a: Parameters<Module['restoreLastSnapshot']>) => (await loadEngine()).restoreLastSnapshot(...a),
-  collectTests: async (...a: Parameters<Module['collectTests']>) => (await loadEngine()).collectTests(...a),
-  probeFreshness: async (...a: Parameters<Module['probeFreshness']>) => (await loadEngine()).probeFreshness(...a),
-  restartAndProbe: async (...a: Parameters<Module['restartAndProbe']>) => (await loadEngine()).restartAndProbe(...a),
-  resolvePython: async (...a: Parameters<Module['resolvePython']>) => (await loadEngine()).resolvePython(...a),
-  detectPytest: async (...a: Parameters<Module['detectPytest']>) => (await loadEngine()).detectPytest(...a),
-  createProducer: async (...a: Parameters<Module['createProducer']>) => (await loadEngine()).createProducer(...a),
-  checkProducer: async (...a: Parameters<Module['checkProducer']>) => (await loadEngine()).checkProducer(...a),
-  askMcpServer: async (...a: Parameters<Module['askMcpServer']>) => (await loadEngine()).askMcpServer(...a),
-  buildInvestigationPayloads: async (...a: Parameters<Module['buildInvestigationPayloads']>) => (await loadEngine()).buildInvestigationPayloads(...a),
+  runLoop: lazy('runLoop'),
+  runPytest: lazy('runPytest'),
+  restoreLastSnapshot: lazy('restoreLastSnapshot'),
+  collectTests: lazy('collectTests'),
+  probeFreshness: lazy('probeFreshness'),
+  restartAndProbe: lazy('restartAndProbe'),
+  resolvePython: lazy('resolvePython'),
+  detectPytest: lazy('detectPytest'),
+  createProducer: lazy('createProducer'),
+  checkProducer: lazy('checkProducer'),
+  askMcpServer: lazy('askMcpServer'),
+  buildInvestigationPayloads: lazy('buildInvestigationPayloads'),
   newTracker: async () => new (await loadEngine()).ProcessTracker(),
   // Read by the status bar at start-up: a workspace without freshness never loads the engine for it.
   isFreshnessConfigured,
