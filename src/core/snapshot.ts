@@ -37,7 +37,8 @@ export interface LoopState {
 /** Never part of a snapshot and never touched by a restore: the run's own output. */
 export const SNAPSHOT_EXCLUDES = ['artifacts', 'requirements.snapshot.txt', '.smokes-fixer'] as const;
 /** Caches Python writes while tests run; restoring or deleting them would only cost time. */
-const EXCLUDED_GLOBS = ['**/__pycache__/**'];
+const EXCLUDED_DIR_NAMES = ['__pycache__'];
+const EXCLUDED_GLOBS = EXCLUDED_DIR_NAMES.map((d) => `**/${d}/**`);
 
 export const PRIVATE_DIR = '.smokes-fixer';
 /**
@@ -603,7 +604,7 @@ interface DiffEntry {
 
 /** A workspace-relative path that `excludedPathspecs` matches. */
 function isExcludedPath(path: string): boolean {
-  return SNAPSHOT_EXCLUDES.some((e) => path === e || path.startsWith(`${e}/`)) || `/${path}`.includes('/__pycache__/');
+  return SNAPSHOT_EXCLUDES.some((e) => path === e || path.startsWith(`${e}/`)) || EXCLUDED_DIR_NAMES.some((d) => `/${path}`.includes(`/${d}/`));
 }
 
 function gitFileMode(mode: number): string {
