@@ -183,6 +183,15 @@ function handSide(dir, fixPath) {
   return sequence([[PYTHON, BASELINE, 1], ['git', ['apply', fixPath], 0], [PYTHON, BASELINE, 0]], dir);
 }
 
+/**
+ * The same by hand with pytest's own `--junitxml` to artifacts/smoke.xml, which the product must write
+ * (PRODUCT.md 1, the spec's artifacts): what is left above it is the product's own cost.
+ */
+function handJunitSide(dir, fixPath) {
+  const args = [...BASELINE, '--junitxml=artifacts/smoke.xml'];
+  return sequence([[PYTHON, args, 1], ['git', ['apply', fixPath], 0], [PYTHON, args, 0]], dir);
+}
+
 /** Where the loop's own time goes, from its run log's timestamps (the last loop run of a suite). */
 function phases(dir) {
   try {
@@ -206,36 +215,62 @@ async function loopBench() {
     makeSuite(dir, n);
     say(`loop overhead: ${n} passing + 1 failing smoke tests, ${pairs} pairs`);
     // One unmeasured round each warms the disk cache and Python's imports.
-    reset(dir);
-    await handSide(dir, fixPath);
-    reset(dir);
-    await loopSide(dir, fixPath);
-    const loop = [];
-    const hand = [];
+    const sides = { loop: loopSide, hand: handSide, junit: handJunitSide };
+    for (const side of Object.values(sides)) {
+      reset(dir);
+      await side(dir, fixPath);
+    }
+    const times = { loop: [], hand: [], junit: [] };
     let loopPhases = null;
     for (let p = 0; p < pairs; p++) {
-      const order = p % 2 === 0 ? ['loop', 'hand'] : ['hand', 'loop'];
-      for (const side of order) {
+      // Each side first, second and last in turn, so a drift of the machine's speed is shared.
+      const names = Object.keys(sides);
+      const order = [...names.slice(p % 3), ...names.slice(0, p % 3)];
+      for (const name of order) {
         reset(dir);
-        if (side === 'loop') {
-          loop.push(await loopSide(dir, fixPath));
-          loopPhases = phases(dir);
-        } else hand.push(await handSide(dir, fixPath));
+        times[name].push(await sides[name](dir, fixPath));
+        if (name === 'loop') loopPhases = phases(dir);
       }
     }
+    const { loop, hand, junit } = times;
     const l = median(loop.map((x) => x.ms));
     const h = median(hand.map((x) => x.ms));
+    const j = median(junit.map((x) => x.ms));
     const lc = median(loop.map((x) => x.cpuMs));
     const hc = median(hand.map((x) => x.cpuMs));
-    const r = { tests: n + 1, pairs, loop, hand, loopMedianMs: l, handMedianMs: h, ratio: l / h, overheadMs: l - h, loopCpuMs: lc, handCpuMs: hc, cpuRatio: lc / hc, cpuOverheadMs: lc - hc, phases: loopPhases };
+    const jc = median(junit.map((x) => x.cpuMs));
+    const r = {
+      tests: n + 1,
+      pairs,
+      loop,
+      hand,
+      handJunit: junit,
+      loopMedianMs: l,
+      handMedianMs: h,
+      handJunitMedianMs: j,
+      ratio: l / h,
+      overheadMs: l - h,
+      junitRatio: l / j,
+      junitOverheadMs: l - j,
+      loopCpuMs: lc,
+      handCpuMs: hc,
+      handJunitCpuMs: jc,
+      cpuRatio: lc / hc,
+      cpuOverheadMs: lc - hc,
+      phases: loopPhases,
+    };
     out.push(r);
-    say(`loop overhead: ${n + 1} tests: loop ${sec(l)} (CPU ${sec(lc)}), by hand ${sec(h)} (CPU ${sec(hc)})`);
+    say(`loop overhead: ${n + 1} tests: loop ${sec(l)} (CPU ${sec(lc)}), by hand ${sec(h)} (CPU ${sec(hc)}), by hand with --junitxml ${sec(j)} (CPU ${sec(jc)})`);
     const target = n <= 10 ? 'overhead < 0.3 s' : n <= 500 ? 'ratio ≤ 1.05' : 'ratio ≤ 1.03';
     const met = n <= 10 ? r.overheadMs < 300 : n <= 500 ? r.ratio <= 1.05 : r.ratio <= 1.03;
     const plus = (ms) => `${ms >= 0 ? '+' : ''}${sec(ms)}`;
-    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: wall clock (median of ${pairs} pairs)`, sec(l), sec(h), `${r.ratio.toFixed(2)} (${plus(r.overheadMs)})`, target, met);
+    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: wall clock (median of ${pairs} rounds)`, sec(l), sec(h), `${r.ratio.toFixed(2)} (${plus(r.overheadMs)})`, target, met);
     const cpuMet = n <= 10 ? r.cpuOverheadMs < 300 : n <= 500 ? r.cpuRatio <= 1.05 : r.cpuRatio <= 1.03;
-    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: CPU time (median of ${pairs} pairs)`, sec(lc), sec(hc), `${r.cpuRatio.toFixed(2)} (${plus(r.cpuOverheadMs)})`, target, cpuMet);
+    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: CPU time (median of ${pairs} rounds)`, sec(lc), sec(hc), `${r.cpuRatio.toFixed(2)} (${plus(r.cpuOverheadMs)})`, target, cpuMet);
+    // The product's own share: against the same runs by hand writing the JUnit file it must write.
+    const ownTarget = n <= 10 ? 'overhead < 0.2 s' : 'ratio ≤ 1.02';
+    const ownMet = n <= 10 ? r.junitOverheadMs < 200 : r.junitRatio <= 1.02;
+    row('loop', `fix 1 failure, ${int(n + 1)} smoke tests: wall clock against the same runs by hand with \`--junitxml\``, sec(l), sec(j), `${r.junitRatio.toFixed(2)} (${plus(r.junitOverheadMs)})`, ownTarget, ownMet);
   }
   results.sections.loop = out;
 }

@@ -63,7 +63,7 @@ export async function freezeRequirements(o: { python: string; workspace: string;
   if (result.exitCode !== 0 || result.spawnError || result.timedOut) return null;
   if (pathsRun.exitCode === 0) {
     try {
-      await writeCached(cacheFile, JSON.parse(pathsRun.stdout.trim().split('\n').pop() ?? ''), result.stdout);
+      await writeCached(cacheFile, JSON.parse(pathsRun.stdout.trim().split('\n').pop() ?? ''), result.stdout, o);
     } catch {
       // Not the import path: no cache entry, the freeze itself is still right.
     }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SmokesError } from './errors';
+import { startedBefore } from './importPathCache';
 import { runProcess } from './processes';
 import type { Failure } from './types';
 
@@ -16,7 +17,11 @@ export interface Interpreter {
   why: string;
 }
 
-async function probePython(python: string, cwd: string): Promise<string | null> {
+/** Null when `python` starts and is Python 3, else why not. */
+async function probePython(python: string, cwd: string, cacheDir: string | undefined): Promise<string | null> {
+  // An interpreter whose pytest was found, with nothing changed since, is not started once more: with a
+  // version manager's shim (pyenv) each start costs ~0.1 s before the baseline.
+  if (await startedBefore(python, cwd, cacheDir)) return null;
   const r = await runProcess(python, ['-c', 'import sys; print(sys.version_info[0])'], { cwd, timeoutMs: 30_000 });
   if (r.spawnError) return r.spawnError;
   if (r.exitCode !== 0) return `exit ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
@@ -37,11 +42,16 @@ function venvPython(dir: string): string | null {
  * `VIRTUAL_ENV`, else `.venv/` then `venv/` in the workspace, else `python3` then `python` on PATH.
  * A candidate that does not start is passed over and named in `why`.
  */
-export async function findInterpreter(configured: string, workspace: string, env: NodeJS.ProcessEnv = process.env): Promise<Interpreter> {
+export async function findInterpreter(
+  configured: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv = process.env,
+  o: { cacheDir?: string } = {},
+): Promise<Interpreter> {
   const wanted = configured.trim();
   if (wanted) {
     const candidate = /[\\/]/.test(wanted) ? resolve(workspace, wanted.replace(/^~(?=\/)/, env.HOME ?? '~')) : wanted;
-    const error = await probePython(candidate, workspace);
+    const error = await probePython(candidate, workspace, o.cacheDir);
     if (error === null) return { python: candidate, source: 'configured', why: 'configured (pythonPath / --python)' };
     throw new SmokesError(
       'config',
@@ -64,7 +74,7 @@ export async function findInterpreter(configured: string, workspace: string, env
       passedOver.push(`${c.label} has no bin/python`);
       continue;
     }
-    const error = await probePython(c.python, workspace);
+    const error = await probePython(c.python, workspace, o.cacheDir);
     if (error === null) {
       const note = passedOver.length > 0 ? `; passed over: ${passedOver.join('; ')}` : '';
       return { python: c.python, source: c.source, why: c.why + note };

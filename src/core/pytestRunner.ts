@@ -32,7 +32,7 @@ import {
   type TestCaseResult,
   type TestOutcome,
 } from './types';
-import { SYS_PATH_EXPR, cacheFileFor, importPathCacheDir, readCached, writeCached } from './importPathCache';
+import { PYTEST_CACHE, SYS_PATH_EXPR, cacheFileFor, importPathCacheDir, readCached, writeCached } from './importPathCache';
 
 export interface RunPytestOptions {
   cwd: string;
@@ -424,7 +424,7 @@ export interface PytestDetection {
  * baseline; a missing one is looked for again every time.
  */
 export async function detectPytest(python: string, cwd: string, signal?: AbortSignal, o: { cacheDir?: string } = {}): Promise<PytestDetection> {
-  const cacheFile = cacheFileFor(o.cacheDir ?? importPathCacheDir('pytest'), python, cwd);
+  const cacheFile = cacheFileFor(o.cacheDir ?? importPathCacheDir(PYTEST_CACHE), python, cwd);
   const cached = await readCached<PytestDetection>(cacheFile);
   if (cached?.ok === true && typeof cached.version === 'string') return cached;
   const r = await runProcess(python, ['-c', DETECT_SCRIPT], { cwd, signal, timeoutMs: 60_000 });
@@ -438,6 +438,6 @@ export async function detectPytest(python: string, cwd: string, signal?: AbortSi
     return { ok: false, version: null, html: false, error: (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n').pop() ?? null };
   }
   const found: PytestDetection = { ok: info.version !== null, version: info.version, html: info.html === true, error: info.error };
-  if (found.ok) await writeCached(cacheFile, info.paths, found);
+  if (found.ok) await writeCached(cacheFile, info.paths, found, { python, workspace: cwd });
   return found;
 }

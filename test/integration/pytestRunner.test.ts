@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SmokesError } from '../../src/core/errors';
+import { findInterpreter } from '../../src/core/interpreter';
 import { attemptArgs, baselineArgs } from '../../src/core/pytestCommand';
 import {
   detectPytest,
@@ -432,6 +433,46 @@ describe('interpreter and plugin discovery', () => {
       if (saved === undefined) delete process.env.PYTHONPATH;
       else process.env.PYTHONPATH = saved;
     }
+  });
+
+  it('starts an interpreter whose pytest it found no more before a run, until a version file or PATH could change it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sf-probe-'));
+    made.push(dir);
+    const cacheDir = join(dir, 'cache');
+    const trace = join(dir, 'trace');
+    const python = join(dir, 'python-traced');
+    await writeFile(python, `#!/bin/sh\necho started >> '${trace}'\nexec python3 "$@"\n`, { mode: 0o755 });
+    const starts = async () => (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const ws = join(dir, 'ws');
+    await mkdir(ws);
+    // Before any pytest was found, the interpreter is probed.
+    expect((await findInterpreter(python, ws, process.env, { cacheDir })).python).toBe(python);
+    expect(await starts()).toBe(1);
+    expect((await detectPytest(python, ws, undefined, { cacheDir })).ok).toBe(true);
+    expect(await starts()).toBe(2);
+    // Found once: choosing it again starts nothing.
+    expect((await findInterpreter(python, ws, process.env, { cacheDir })).source).toBe('configured');
+    expect(await starts()).toBe(2);
+    // `pyenv local 3.12` writes .python-version: the shim may now start another interpreter.
+    await writeFile(join(ws, '.python-version'), '3.11\n');
+    await findInterpreter(python, ws, process.env, { cacheDir });
+    expect(await starts()).toBe(3);
+    expect((await detectPytest(python, ws, undefined, { cacheDir })).ok).toBe(true);
+    await findInterpreter(python, ws, process.env, { cacheDir });
+    expect(await starts()).toBe(4);
+    // Another PATH is another key.
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${dir}:${savedPath ?? ''}`;
+    try {
+      await findInterpreter(python, ws, process.env, { cacheDir });
+      expect(await starts()).toBe(5);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    // An interpreter that is gone is not vouched for by its old entry.
+    await rm(python);
+    const e = await rejection(findInterpreter(python, ws, process.env, { cacheDir }));
+    expect(e.message).toContain('could not be used');
   });
 
   it('finds the plugin from source and beside a bundle', async () => {
