@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DiffPreview } from '../../../src/extension/diffPreview';
 import type { GeneratedDocuments } from '../../../src/extension/contentProvider';
 import type { VSCode } from '../../../src/extension/vscodeTypes';
@@ -49,7 +49,8 @@ const patch = {
   fileCount: 1,
   changedLines: 2,
 };
-const tick = () => new Promise((r) => setTimeout(r, 20));
+// The review reads files before it shows anything: wait for what it shows, not for a fixed time.
+const until = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 10 });
 
 describe('DiffPreview', () => {
   it('keeps one waiting review per folder: two folders do not overwrite each other', async () => {
@@ -59,7 +60,7 @@ describe('DiffPreview', () => {
     const [a, b] = [workspace(), workspace()];
     const ra = preview.review({ patch, signature: 's', attempt: 1, workspace: a, folderName: 'A' }, new AbortController().signal);
     const rb = preview.review({ patch, signature: 's', attempt: 2, workspace: b, folderName: 'B' }, new AbortController().signal);
-    await tick();
+    await until(() => expect(preview.waiting).toHaveLength(2));
     expect(preview.waiting.map((p) => [p.folderName, p.attempt])).toEqual([['A', 1], ['B', 2]]);
     expect(f.item.text).toBe('$(diff) Review 2 patches');
     expect(f.contexts['smokesFixer.reviewPending']).toBe(true);
@@ -84,14 +85,14 @@ describe('DiffPreview', () => {
     const preview = new DiffPreview(f.vscode, f.docs, (m) => messages.push(m));
     const ws = workspace();
     const first = preview.review({ patch, signature: 's', attempt: 1, workspace: ws, folderName: 'W' }, new AbortController().signal);
-    await tick();
+    await until(() => expect(f.notifications).toHaveLength(1));
     expect(f.notifications[0].text).toMatch(/^Apply the proposed patch \(attempt 1, 1 file\(s\), 2 line\(s\)\) to W\?/);
     expect(preview.decide('reject', ws)).toBe(true);
     await expect(first).resolves.toBe('reject');
     const second = preview.review({ patch, signature: 's', attempt: 2, workspace: ws, folderName: 'W' }, new AbortController().signal);
-    await tick();
+    await until(() => expect(f.notifications).toHaveLength(2));
     f.notifications[0].click('Apply');
-    await tick();
+    await until(() => expect(messages).toHaveLength(1));
     expect(messages).toEqual(["Attempt 1's review on W is already over: this Apply did nothing."]);
     expect(preview.pendingFor(ws)?.attempt).toBe(2);
     f.notifications[1].click('Apply');
@@ -131,14 +132,13 @@ describe('DiffPreview', () => {
     };
     const preview = new DiffPreview(f.vscode, f.docs, () => undefined);
     const review = preview.review({ patch: two, signature: 's', attempt: 1, workspace: ws, folderName: 'A' }, new AbortController().signal);
-    await tick();
-    expect(opened).toHaveLength(1);
+    await until(() => expect(opened).toHaveLength(1));
     expect(opened[0][0]).toBe('vscode.changes');
     expect(opened[0][1]).toBe('Smokes Fixer: attempt 1 patch (A)');
     expect((opened[0][2] as unknown[]).length).toBe(2);
     expect(preview.decide('apply', ws)).toBe(true);
     await expect(review).resolves.toBe('apply');
-    await tick();
+    await until(() => expect(closed).toHaveLength(1));
     expect(closed.map((t) => t.label)).toEqual(['Smokes Fixer: attempt 1 patch (A) (2 files)']);
   });
 
@@ -148,7 +148,7 @@ describe('DiffPreview', () => {
     const ws = workspace();
     const abort = new AbortController();
     const review = preview.review({ patch, signature: 's', attempt: 3, workspace: ws }, abort.signal);
-    await tick();
+    await until(() => expect(f.notifications).toHaveLength(1));
     expect(await preview.reopen(ws)).toBe(true);
     expect(f.notifications).toHaveLength(2);
     abort.abort();
