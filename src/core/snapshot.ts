@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { SmokesError } from './errors';
 import { silentLogger, type Logger, type PatchSummary } from './types';
 import { pruneEmptyDirs } from './fsPrune';
@@ -47,6 +47,8 @@ export const PRIVATE_DIR = '.smokes-fixer';
  */
 const PRIVATE_EXCLUDES = [`/${PRIVATE_DIR}/`, '.venv/', 'venv/', '.tox/', '.nox/', 'node_modules/', '__pycache__/', '*.pyc', '.pytest_cache/', '.mypy_cache/', '.ruff_cache/'];
 const REF_ROOT = 'refs/smokes-fixer/';
+/** What one git call may print (restores read whole files through `cat-file --batch`). */
+const MAX_OUTPUT = 1024 * 1024 * 1024;
 const STATE_FILE = 'state.json';
 
 const GIT_CONFIG = [
@@ -91,7 +93,8 @@ interface GitResult {
 }
 
 interface GitCall {
-  input?: string | Buffer;
+  /** A promise starts git before its input is known (stdin is written when it settles; a rejection sends none). */
+  input?: string | Buffer | Promise<string | Buffer>;
   index?: string;
   signal?: AbortSignal | null;
   /** Exit codes that are answers, not failures. */
@@ -101,6 +104,7 @@ interface GitCall {
 
 export class SnapshotStore implements WorkingTree {
   private objectFormat: 'sha1' | 'sha256' | null = null;
+  private indexFixedLastTime = false;
 
   private constructor(
     readonly workspace: string,
@@ -123,7 +127,7 @@ export class SnapshotStore implements WorkingTree {
   static async open(workspace: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<SnapshotStore> {
     const ws = resolve(workspace);
     const log = opts.log ?? silentLogger;
-    await ensureGit(ws);
+    // A missing git shows here, as the probe's spawn error (see runGit).
     const probe = await runGit([], ['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--show-prefix'], {
       cwd: ws,
       okCodes: [0, 128],
@@ -167,6 +171,8 @@ export class SnapshotStore implements WorkingTree {
       throw new SmokesError('snapshot', `Invalid snapshot name ${JSON.stringify(name)}.`, 'Use letters, digits, - and _.');
     }
     const tree = await this.writeTree(this.signal);
+    // An id's length tells the repository's hash, which `blobId` would otherwise ask git for.
+    this.objectFormat ??= tree.length === 64 ? 'sha256' : 'sha1';
     const createdAt = new Date().toISOString();
     const message = `smokes-fixer snapshot ${name}\n\nworkspace: ${this.workspace}\ncreated: ${createdAt}\n`;
     const commit = (await this.git(['commit-tree', tree], { input: message, signal: this.signal })).stdout.toString('utf8').trim();
@@ -181,9 +187,21 @@ export class SnapshotStore implements WorkingTree {
    * Runs to the end even when the loop is cancelled: it is what cancellation relies on.
    */
   async restore(snapshot: Snapshot, paths?: string[]): Promise<{ written: string[]; removed: string[] }> {
-    await this.requireTree(snapshot);
     const only = paths ? new Set(paths) : null;
-    const changes = (await this.diffEntries(snapshot, null)).filter((c) => only === null || only.has(c.path));
+    // `cat-file` starts while `git add` runs and is sent the ids once the diff is known.
+    let sendIds: (ids: string[]) => void = () => {};
+    const ids = new Promise<string[]>((r) => (sendIds = r));
+    let reading: Promise<Map<string, Buffer>> | undefined;
+    const startReading = () => {
+      reading = this.readBlobs(ids);
+      reading.catch(() => {}); // awaited below
+    };
+    const changes = (
+      await this.diffEntries(snapshot, null, startReading).catch((error: unknown) => {
+        sendIds([]);
+        throw error;
+      })
+    ).filter((c) => only === null || only.has(c.path));
     const removed: string[] = [];
     const toWrite: DiffEntry[] = [];
     for (const c of changes) {
@@ -191,6 +209,9 @@ export class SnapshotStore implements WorkingTree {
       if (c.status === 'A') removed.push(c.path);
       else toWrite.push(c);
     }
+    // Every byte to write is read before the first file changes.
+    sendIds(toWrite.map((c) => c.srcSha));
+    const blobs = await (reading ?? this.readBlobs(ids));
 
     for (const path of removed) {
       const abs = this.abs(path);
@@ -204,7 +225,6 @@ export class SnapshotStore implements WorkingTree {
       await pruneEmptyDirs(dirname(abs), this.workspace);
     }
 
-    const blobs = await this.readBlobs(toWrite.map((c) => c.srcSha));
     for (const c of toWrite) {
       const abs = this.abs(c.path);
       await this.makeParentDirs(abs);
@@ -226,11 +246,16 @@ export class SnapshotStore implements WorkingTree {
 
   /** Unified diff from the snapshot to the tree as it is now (workspace-relative paths, no renames), and its files. */
   async diffSince(snapshot: Snapshot): Promise<{ diff: string; files: Array<{ path: string; binary: boolean }> }> {
-    await this.requireTree(snapshot);
     const current = await this.writeTree(null);
     const range = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--relative', snapshot.tree, current, '--', ...this.pathspecs()];
-    const diff = (await this.git(['diff', ...range])).stdout.toString('utf8');
-    const numstat = (await this.git(['diff', '--numstat', '-z', ...range])).stdout.toString('utf8');
+    const [patch, stat] = await both(this.git(['diff', ...range], { okCodes: [0, 128] }), this.git(['diff', '--numstat', '-z', ...range], { okCodes: [0, 128] }));
+    for (const r of [patch, stat]) {
+      if (r.exitCode === 0) continue;
+      await this.requireTree(snapshot);
+      throw gitFailure(['diff'], this.workspace, r.exitCode, r.stderr);
+    }
+    const diff = patch.stdout.toString('utf8');
+    const numstat = stat.stdout.toString('utf8');
     const files = numstat
       .split('\0')
       .filter(Boolean)
@@ -448,8 +473,18 @@ export class SnapshotStore implements WorkingTree {
     return runGit(this.baseArgs(), args, { cwd: this.workspace, ...call });
   }
 
-  /** A tree of the working tree now, through our own index (seeded from the last one, or the user's, for speed). */
-  private async writeTree(signal: AbortSignal | null | undefined): Promise<string> {
+  /** A tree of the working tree now. */
+  private writeTree(signal: AbortSignal | null | undefined): Promise<string> {
+    return this.withIndex(signal, async (call) => (await this.git(['write-tree'], call)).stdout.toString('utf8').trim());
+  }
+
+  /**
+   * Brings our own index (seeded from the last one, or the user's, for speed) up to date with the working
+   * tree, then reads it with `read`. `read` runs beside the look for entries that need more work and is
+   * run again in the rare case they change the index, so the common case costs `git add` and `read` alone.
+   * `beside` starts other work once `git add` runs.
+   */
+  private async withIndex<T>(signal: AbortSignal | null | undefined, read: (call: GitCall) => Promise<T>, beside?: () => void): Promise<T> {
     await mkdir(this.stateDir, { recursive: true });
     const cache = join(this.stateDir, 'index');
     const tmp = join(this.stateDir, `index.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -464,21 +499,29 @@ export class SnapshotStore implements WorkingTree {
       }
       const call = { index: tmp, signal };
       // Exclusions are dropped after the add: as `git add` pathspecs they fail when the user ignores them.
-      await this.git(['add', '-A', '--', '.'], call);
+      const added = this.git(['add', '-A', '--', '.'], call);
+      // Attributes from outside the workspace's files do not depend on the index: asked while `git add` runs.
+      const outside = this.mayHaveAttributes(signal);
+      outside.catch(() => {}); // awaited below, when needed
+      beside?.();
+      await added;
       // One look at the few entries that need more work (the run's own output, attributes files), so a
       // large tree is not listed whole, nor its index rewritten, when there are none.
-      const special = (await this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call)).stdout
-        .toString('utf8')
-        .split('\0')
-        .filter(Boolean);
+      const look = () => this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call);
+      // After a look that changed the index the next one likely does too: then it goes first, alone.
+      const [first, listed] = this.indexFixedLastTime ? [null, await look()] : await both(read(call), look());
+      const special = listed.stdout.toString('utf8').split('\0').filter(Boolean);
+      let changed = false;
       if (special.some(isExcludedPath)) {
         await this.git(['rm', '--cached', '-r', '-f', '-q', '--ignore-unmatch', '--', ...this.excludedPathspecs()], call);
+        changed = true;
       }
       const attributesFile = special.some((p) => !isExcludedPath(p) && (p === '.gitattributes' || p.endsWith('/.gitattributes')));
-      await this.storeConvertedFilesRaw(call, attributesFile);
-      const tree = (await this.git(['write-tree'], call)).stdout.toString('utf8').trim();
+      if (attributesFile || (await outside)) changed = (await this.storeConvertedFilesRaw(call)) || changed;
+      this.indexFixedLastTime = changed;
+      const result = changed || first === null ? await read(call) : first;
       await rename(tmp, cache);
-      return tree;
+      return result;
     } finally {
       await rm(tmp, { force: true });
     }
@@ -488,8 +531,7 @@ export class SnapshotStore implements WorkingTree {
    * `git add` applies .gitattributes (eol, text, filters); a snapshot must hold the bytes on disk. Files
    * that have any such attribute are hashed again without filters.
    */
-  private async storeConvertedFilesRaw(call: GitCall, attributesFile: boolean): Promise<void> {
-    if (!attributesFile && !(await this.mayHaveAttributes(call))) return;
+  private async storeConvertedFilesRaw(call: GitCall): Promise<boolean> {
     const listing = (await this.git(['ls-files', '-s', '-z', '--full-name', '--', ...this.pathspecs()], call)).stdout.toString('utf8');
     const entries = listing
       .split('\0')
@@ -500,7 +542,7 @@ export class SnapshotStore implements WorkingTree {
         return { mode, top: line.slice(tab + 1) };
       })
       .filter((e) => e.mode === '100644' || e.mode === '100755');
-    if (entries.length === 0) return;
+    if (entries.length === 0) return false;
 
     const rel = entries.map((e) => e.top.slice(this.prefix.length));
     const attrs = await this.git(['check-attr', '-z', '--stdin', 'text', 'eol', 'crlf', 'filter', 'ident', 'working-tree-encoding'], {
@@ -512,7 +554,7 @@ export class SnapshotStore implements WorkingTree {
     for (let i = 0; i + 2 < parts.length; i += 3) {
       if (parts[i + 2] !== 'unspecified' && parts[i + 2] !== 'unset') converted.add(parts[i]);
     }
-    if (converted.size === 0) return;
+    if (converted.size === 0) return false;
     const chosen = entries.filter((_, i) => converted.has(rel[i]));
     const paths = chosen.map((e) => e.top.slice(this.prefix.length));
     const hashes = (await this.git(['hash-object', '-w', '--no-filters', '--stdin-paths'], { ...call, input: paths.join('\n') + '\n' })).stdout
@@ -521,22 +563,32 @@ export class SnapshotStore implements WorkingTree {
       .split('\n');
     const info = chosen.map((e, i) => `${e.mode} ${hashes[i]}\t${e.top}\0`).join('');
     await this.git(['update-index', '-z', '--index-info'], { ...call, input: info });
+    return true;
   }
 
   /** Cheap test, besides the workspace's own .gitattributes files, before asking check-attr about every file. */
-  private async mayHaveAttributes(call: GitCall): Promise<boolean> {
+  private async mayHaveAttributes(signal: AbortSignal | null | undefined): Promise<boolean> {
     if (existsSync(join(this.gitDir, 'info', 'attributes'))) return true;
     // Attributes files above the workspace (subfolder workspace) or configured globally.
     if (this.prefix !== '') return true;
-    const configured = await this.git(['config', '--get', 'core.attributesFile'], { signal: call.signal, okCodes: [0, 1] });
-    if (configured.exitCode === 0) return true;
     const xdg = process.env.XDG_CONFIG_HOME || (process.env.HOME ? join(process.env.HOME, '.config') : null);
-    return xdg !== null && existsSync(join(xdg, 'git', 'attributes'));
+    if (xdg !== null && existsSync(join(xdg, 'git', 'attributes'))) return true;
+    const configured = await this.git(['config', '--get', 'core.attributesFile'], { signal, okCodes: [0, 1] });
+    return configured.exitCode === 0;
   }
 
-  private async diffEntries(snapshot: Snapshot, signal: AbortSignal | null | undefined): Promise<DiffEntry[]> {
-    const current = await this.writeTree(signal);
-    const out = await this.git(['diff-tree', '-r', '-z', '--no-renames', '--relative', snapshot.tree, current, '--', ...this.pathspecs()], { signal });
+  /**
+   * What differs between the snapshot and the working tree now, read from our index (`diff-index --cached`,
+   * the same answer as writing its tree and diffing the two trees, one process fewer). A missing snapshot
+   * tree fails the diff before anything is written, and is told apart from other failures only then.
+   */
+  private async diffEntries(snapshot: Snapshot, signal: AbortSignal | null | undefined, beside?: () => void): Promise<DiffEntry[]> {
+    const args = ['diff-index', '--cached', '-z', '--no-renames', '--relative', snapshot.tree, '--', ...this.pathspecs()];
+    const out = await this.withIndex(signal, (call) => this.git(args, { ...call, okCodes: [0, 128] }), beside);
+    if (out.exitCode !== 0) {
+      await this.requireTree(snapshot);
+      throw gitFailure(args, this.workspace, out.exitCode, out.stderr);
+    }
     const parts = out.stdout.toString('utf8').split('\0');
     const entries: DiffEntry[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
@@ -558,12 +610,14 @@ export class SnapshotStore implements WorkingTree {
     }
   }
 
-  /** Blob contents by id, read in one `git cat-file --batch`. */
-  private async readBlobs(ids: string[]): Promise<Map<string, Buffer>> {
-    const unique = [...new Set(ids)];
+  /** Blob contents by id, read in one `git cat-file --batch` (started at once when the ids are still to come). */
+  private async readBlobs(ids: string[] | Promise<string[]>): Promise<Map<string, Buffer>> {
     const blobs = new Map<string, Buffer>();
-    if (unique.length === 0) return blobs;
-    const out = (await this.git(['cat-file', '--batch'], { input: unique.join('\n') + '\n', signal: null })).stdout;
+    if (Array.isArray(ids) && ids.length === 0) return blobs;
+    const list = Promise.resolve(ids).then((l) => [...new Set(l)]);
+    const input = list.then((l) => (l.length ? l.join('\n') + '\n' : ''));
+    const out = (await this.git(['cat-file', '--batch'], { input, signal: null })).stdout;
+    const unique = await list;
     let pos = 0;
     for (const id of unique) {
       const nl = out.indexOf(0x0a, pos);
@@ -602,6 +656,14 @@ interface DiffEntry {
   path: string;
 }
 
+/** Both results, once both processes have ended (one still running may still write our index). */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
 /** A workspace-relative path that `excludedPathspecs` matches. */
 function isExcludedPath(path: string): boolean {
   return SNAPSHOT_EXCLUDES.some((e) => path === e || path.startsWith(`${e}/`)) || EXCLUDED_DIR_NAMES.some((d) => `/${path}`.includes(`/${d}/`));
@@ -637,14 +699,6 @@ async function workspaceIgnored(top: string, prefix: string): Promise<boolean> {
   return out.exitCode === 0;
 }
 
-async function ensureGit(cwd: string): Promise<void> {
-  try {
-    await execa('git', ['--version'], { cwd, reject: true });
-  } catch (error) {
-    throw new SmokesError('git', 'git is not installed or not on the PATH; snapshots and rollback need it.', 'Install git, then run again.', { cause: error });
-  }
-}
-
 function gitEnv(index?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of GIT_ENV_DROP) delete env[k];
@@ -656,33 +710,67 @@ function gitEnv(index?: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runGit(base: string[], args: string[], call: GitCall & { cwd: string }): Promise<GitResult> {
+/**
+ * One git process. Spawned directly rather than through execa: a snapshot runs several in a row, and the
+ * wrapper's own cost per process (about 1.3 ms) was a tenth of a snapshot of a small repository.
+ */
+function runGit(base: string[], args: string[], call: GitCall & { cwd: string }): Promise<GitResult> {
   const signal = call.signal ?? undefined;
-  if (signal?.aborted) throw abortReason(signal);
-  const result = await execa('git', [...GIT_CONFIG, ...base, ...args], {
-    cwd: call.cwd,
-    env: gitEnv(call.index),
-    extendEnv: false,
-    input: call.input,
-    stdin: call.input === undefined ? 'ignore' : undefined,
-    encoding: 'buffer',
-    reject: false,
-    stripFinalNewline: false,
-    maxBuffer: 1024 * 1024 * 1024,
-    cancelSignal: signal,
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<GitResult>((resolvePromise, reject) => {
+    const child = spawn('git', [...GIT_CONFIG, ...base, ...args], {
+      cwd: call.cwd,
+      env: gitEnv(call.index),
+      stdio: [call.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let failure: Error | null = null;
+    const kill = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', kill, { once: true });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT) {
+        failure ??= new SmokesError('snapshot', `git ${args[0]} printed more than ${MAX_OUTPUT} bytes in ${call.cwd}.`, 'Check that the repository is healthy (`git status`, `git fsck`).');
+        kill();
+      } else out.push(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    if (child.stdin) {
+      // A git that exits before reading its input (a failure) closes the pipe: its exit code tells.
+      child.stdin.on('error', () => {});
+      Promise.resolve(call.input).then(
+        (data) => child.stdin!.end(data),
+        () => child.stdin!.end(),
+      );
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      failure ??=
+        error.code === 'ENOENT' && existsSync(call.cwd)
+          ? new SmokesError('git', 'git is not installed or not on the PATH; snapshots and rollback need it.', 'Install git, then run again.', { cause: error })
+          : new SmokesError('snapshot', `git ${args[0]} could not start in ${call.cwd}: ${error.message}`, 'Check that the folder exists and is readable.', { cause: error });
+    });
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', kill);
+      if (signal?.aborted) return reject(abortReason(signal));
+      if (failure) return reject(failure);
+      const stdout = Buffer.concat(out);
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      const exitCode = code ?? -1;
+      if (!(call.okCodes ?? [0]).includes(exitCode)) return reject(gitFailure(args, call.cwd, exitCode, stderr));
+      resolvePromise({ stdout, stderr, exitCode });
+    });
   });
-  if (signal?.aborted) throw abortReason(signal);
-  const stdout = Buffer.from(result.stdout);
-  const stderr = Buffer.from(result.stderr).toString('utf8').trim();
-  const exitCode = result.exitCode ?? -1;
-  if (!(call.okCodes ?? [0]).includes(exitCode)) {
-    throw new SmokesError(
-      'snapshot',
-      `git ${args[0]} failed${exitCode >= 0 ? ` (exit ${exitCode})` : ''} in ${call.cwd}: ${stderr || result.shortMessage || 'no output'}`,
-      'Check that the folder is readable and the repository is healthy (`git status`, `git fsck`).',
-    );
-  }
-  return { stdout, stderr, exitCode };
+}
+
+function gitFailure(args: string[], cwd: string, exitCode: number, stderr: string): SmokesError {
+  return new SmokesError(
+    'snapshot',
+    `git ${args[0]} failed${exitCode >= 0 ? ` (exit ${exitCode})` : ' (killed)'} in ${cwd}: ${stderr || 'no output'}`,
+    'Check that the folder is readable and the repository is healthy (`git status`, `git fsck`).',
+  );
 }
 
 function abortReason(signal: AbortSignal): Error {
