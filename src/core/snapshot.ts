@@ -5,8 +5,10 @@
 // never touched, and kept as a commit under refs/smokes-fixer/ so it survives a crash and `git gc`. Outside
 // a repository the same runs against a private git dir in `.smokes-fixer/git`.
 //
-// Bytes stay bytes: autocrlf is off, and files that .gitattributes would convert (eol, text, filters) are
-// re-hashed raw. Restore therefore writes blobs itself instead of `checkout-index`, which would smudge them.
+// Bytes stay bytes: autocrlf is off, attributes files outside the repository (global, system) are not read
+// while our index is built, and files that the repository's own attributes would convert (eol, text,
+// filters) are re-hashed raw. Restore therefore writes blobs itself instead of `checkout-index`, which
+// would smudge them.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -111,6 +113,8 @@ export class SnapshotStore implements WorkingTree {
     readonly mode: 'git' | 'private-git',
     /** The (per-worktree) git dir: index, state. */
     private readonly gitDir: string,
+    /** Shared by all worktrees: info/attributes. */
+    private readonly commonDir: string,
     /** Workspace path relative to the repository top, with a trailing '/', or ''. */
     private readonly prefix: string,
     /** Namespace of this workspace's refs and state when it is not the top of the main worktree. */
@@ -144,7 +148,7 @@ export class SnapshotStore implements WorkingTree {
       const stateDir = join(gitDir, 'smokes-fixer', ...key.split('/').filter(Boolean));
       await mkdir(stateDir, { recursive: true });
       log.debug(`Snapshots: git repository ${lines[1]}${prefix ? `, workspace ${prefix}` : ''}.`);
-      return new SnapshotStore(ws, 'git', gitDir, prefix, key, stateDir, log, opts.signal);
+      return new SnapshotStore(ws, 'git', gitDir, commonDir, prefix, key, stateDir, log, opts.signal);
     }
 
     // A plain folder (or one its parent repository ignores): a private repository beside the files.
@@ -159,7 +163,7 @@ export class SnapshotStore implements WorkingTree {
       await writeFile(join(gitDir, 'info', 'exclude'), PRIVATE_EXCLUDES.join('\n') + '\n');
     }
     log.debug(`Snapshots: ${ws} is not in a git repository; using the private repository ${gitDir}.`);
-    return new SnapshotStore(ws, 'private-git', gitDir, '', '', privateRoot, log, opts.signal);
+    return new SnapshotStore(ws, 'private-git', gitDir, gitDir, '', '', privateRoot, log, opts.signal);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -488,21 +492,20 @@ export class SnapshotStore implements WorkingTree {
     await mkdir(this.stateDir, { recursive: true });
     const cache = join(this.stateDir, 'index');
     const tmp = join(this.stateDir, `index.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    let kept = false;
     try {
       const seed = existsSync(cache) ? cache : this.mode === 'git' ? join(this.gitDir, 'index') : null;
       if (seed && existsSync(seed)) {
-        await copyFile(seed, tmp);
         // Git tells racily-clean entries (changed within the second the index was written) by the index
-        // file's mtime; a copy must keep it or such a change would be missed.
+        // file's mtime; a copy must keep it or such a change would be missed. Read before the copy: should
+        // the seed be replaced in between, the copy gets an older time than its own, which only costs a re-hash.
         const st = await stat(seed);
+        await copyFile(seed, tmp);
         await utimes(tmp, st.atime, st.mtime);
       }
       const call = { index: tmp, signal };
       // Exclusions are dropped after the add: as `git add` pathspecs they fail when the user ignores them.
       const added = this.git(['add', '-A', '--', '.'], call);
-      // Attributes from outside the workspace's files do not depend on the index: asked while `git add` runs.
-      const outside = this.mayHaveAttributes(signal);
-      outside.catch(() => {}); // awaited below, when needed
       beside?.();
       await added;
       // One look at the few entries that need more work (the run's own output, attributes files), so a
@@ -517,13 +520,14 @@ export class SnapshotStore implements WorkingTree {
         changed = true;
       }
       const attributesFile = special.some((p) => !isExcludedPath(p) && (p === '.gitattributes' || p.endsWith('/.gitattributes')));
-      if (attributesFile || (await outside)) changed = (await this.storeConvertedFilesRaw(call)) || changed;
+      if (attributesFile || this.attributesBeyondWorkspace()) changed = (await this.storeConvertedFilesRaw(call)) || changed;
       this.indexFixedLastTime = changed;
       const result = changed || first === null ? await read(call) : first;
       await rename(tmp, cache);
+      kept = true;
       return result;
     } finally {
-      await rm(tmp, { force: true });
+      if (!kept) await rm(tmp, { force: true });
     }
   }
 
@@ -566,15 +570,13 @@ export class SnapshotStore implements WorkingTree {
     return true;
   }
 
-  /** Cheap test, besides the workspace's own .gitattributes files, before asking check-attr about every file. */
-  private async mayHaveAttributes(signal: AbortSignal | null | undefined): Promise<boolean> {
-    if (existsSync(join(this.gitDir, 'info', 'attributes'))) return true;
-    // Attributes files above the workspace (subfolder workspace) or configured globally.
-    if (this.prefix !== '') return true;
-    const xdg = process.env.XDG_CONFIG_HOME || (process.env.HOME ? join(process.env.HOME, '.config') : null);
-    if (xdg !== null && existsSync(join(xdg, 'git', 'attributes'))) return true;
-    const configured = await this.git(['config', '--get', 'core.attributesFile'], { signal, okCodes: [0, 1] });
-    return configured.exitCode === 0;
+  /**
+   * Cheap test, besides the workspace's own .gitattributes files, before asking check-attr about every file:
+   * the repository's info/attributes, or attributes files above a subfolder workspace. (Global and system
+   * attributes are not read with our index, see `runGit`.)
+   */
+  private attributesBeyondWorkspace(): boolean {
+    return this.prefix !== '' || existsSync(join(this.commonDir, 'info', 'attributes'));
   }
 
   /**
@@ -702,6 +704,8 @@ async function workspaceIgnored(top: string, prefix: string): Promise<boolean> {
 function gitEnv(index?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of GIT_ENV_DROP) delete env[k];
+  // With our index (see `runGit`): no system attributes file.
+  if (index) env.GIT_ATTR_NOSYSTEM = '1';
   env.GIT_OPTIONAL_LOCKS = '0'; // `status` must not rewrite the user's index
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'Smokes Fixer';
@@ -717,8 +721,13 @@ function gitEnv(index?: string): NodeJS.ProcessEnv {
 function runGit(base: string[], args: string[], call: GitCall & { cwd: string }): Promise<GitResult> {
   const signal = call.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
+  // Building our index, attributes come from the repository's own files alone: the global ones (configured
+  // or XDG) and the system's would have `git add` convert bytes, and finding out whether any exist would
+  // cost a `git config` per snapshot. Of the commands run with our index only `add` and `check-attr` read
+  // attributes; diffs, status and reset run without it and see every attributes file, as the user's git does.
+  const attributes = call.index ? ['-c', 'core.attributesFile='] : [];
   return new Promise<GitResult>((resolvePromise, reject) => {
-    const child = spawn('git', [...GIT_CONFIG, ...base, ...args], {
+    const child = spawn('git', [...GIT_CONFIG, ...attributes, ...base, ...args], {
       cwd: call.cwd,
       env: gitEnv(call.index),
       stdio: [call.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
