@@ -229,9 +229,17 @@ export class SnapshotStore implements WorkingTree {
       await pruneEmptyDirs(dirname(abs), this.workspace);
     }
 
+    // Parent folders once each, then the files side by side: their paths are distinct and none is a
+    // folder of another (they come from one tree).
+    const parents = new Set<string>();
     for (const c of toWrite) {
       const abs = this.abs(c.path);
+      if (parents.has(dirname(abs))) continue;
       await this.makeParentDirs(abs);
+      parents.add(dirname(abs));
+    }
+    await eachAtMost(16, toWrite, async (c) => {
+      const abs = this.abs(c.path);
       const existing = await lstat(abs).catch(() => null);
       if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
       else if (existing) await unlink(abs);
@@ -242,7 +250,7 @@ export class SnapshotStore implements WorkingTree {
         // Same modes git gives a checkout: the umask decides the rest.
         await writeFile(abs, data, { mode: c.srcMode === '100755' ? 0o777 : 0o666 });
       }
-    }
+    });
     const written = toWrite.map((c) => c.path);
     this.log.debug(`Restored ${snapshot.name}: ${written.length} written, ${removed.length} removed.`);
     return { written: written.sort(), removed: removed.sort() };
@@ -308,16 +316,22 @@ export class SnapshotStore implements WorkingTree {
   async undo(writes: LoopWrite[], conflictDir: string): Promise<UndoResult> {
     const restored: string[] = [];
     const conflicts: Conflict[] = [];
+    // Whatever a file may go back to (or have saved aside) is a state before one of the loop's writes: read
+    // in one `cat-file` up front rather than one per file, so each file is still written right after it is
+    // looked at. The recorded ids also tell the repository's hash, which `blobId` would otherwise ask git for.
+    const befores = writes.map((w) => w.before).filter((b): b is NonNullable<FileState> => b !== null && /^[0-9a-f]+$/.test(b.sha));
+    if (befores.length > 0) this.objectFormat ??= befores[0].sha.length === 64 ? 'sha256' : 'sha1';
+    const blobs = await this.readBlobs(befores.map((b) => b.sha), { missingOk: true });
     for (const [path, list] of writesByFile(writes)) {
       const plan = planFileUndo(list, await this.stateOf(path));
       if (plan.restoreTo) {
         if (restored.length === 0) await pauseForTest('undo');
-        await this.writeState(path, plan.restoreTo.state);
+        await this.writeState(path, plan.restoreTo.state, false, blobs);
         restored.push(path);
       }
       if (plan.conflict !== undefined) {
         const copy = `${conflictDir.replace(/\/+$/, '')}/${path}`;
-        await this.writeState(copy, plan.conflict === null ? null : { sha: plan.conflict.sha, mode: plan.conflict.mode === '120000' ? '100644' : plan.conflict.mode }, true);
+        await this.writeState(copy, plan.conflict === null ? null : { sha: plan.conflict.sha, mode: plan.conflict.mode === '120000' ? '100644' : plan.conflict.mode }, true, blobs);
         conflicts.push({ path, copy });
       }
     }
@@ -343,7 +357,7 @@ export class SnapshotStore implements WorkingTree {
   }
 
   /** Puts a recorded state on disk (null: removes the file). A conflict copy is always a plain file. */
-  private async writeState(rel: string, state: FileState, asCopy = false): Promise<void> {
+  private async writeState(rel: string, state: FileState, asCopy = false, blobs?: Map<string, Buffer>): Promise<void> {
     const abs = this.abs(rel);
     const existing = await lstat(abs).catch(() => null);
     if (state === null) {
@@ -356,7 +370,7 @@ export class SnapshotStore implements WorkingTree {
       await pruneEmptyDirs(dirname(abs), this.workspace);
       return;
     }
-    const data = (await this.readBlobs([state.sha])).get(state.sha)!;
+    const data = blobs?.get(state.sha) ?? (await this.readBlobs([state.sha])).get(state.sha)!;
     await this.makeParentDirs(abs);
     if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
     else if (existing) await unlink(abs);
@@ -612,8 +626,11 @@ export class SnapshotStore implements WorkingTree {
     }
   }
 
-  /** Blob contents by id, read in one `git cat-file --batch` (started at once when the ids are still to come). */
-  private async readBlobs(ids: string[] | Promise<string[]>): Promise<Map<string, Buffer>> {
+  /**
+   * Blob contents by id, read in one `git cat-file --batch` (started at once when the ids are still to come).
+   * A missing one is an error, or with `missingOk` left out of the map.
+   */
+  private async readBlobs(ids: string[] | Promise<string[]>, o: { missingOk?: boolean } = {}): Promise<Map<string, Buffer>> {
     const blobs = new Map<string, Buffer>();
     if (Array.isArray(ids) && ids.length === 0) return blobs;
     const list = Promise.resolve(ids).then((l) => [...new Set(l)]);
@@ -624,10 +641,13 @@ export class SnapshotStore implements WorkingTree {
     for (const id of unique) {
       const nl = out.indexOf(0x0a, pos);
       const header = out.subarray(pos, nl).toString('utf8');
-      const m = /^([0-9a-f]+) blob (\d+)$/.exec(header);
-      if (!m) throw new SmokesError('snapshot', `The snapshot is missing the content of a file (${id}: ${header}).`, 'The repository may be damaged; run `git fsck`.');
-      const size = Number(m[2]);
-      blobs.set(id, Buffer.from(out.subarray(nl + 1, nl + 1 + size)));
+      const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+      if (m?.[2] !== 'blob' && !o.missingOk) {
+        throw new SmokesError('snapshot', `The snapshot is missing the content of a file (${id}: ${header}).`, 'The repository may be damaged; run `git fsck`.');
+      }
+      // "<id> missing" (or ambiguous) has no content after it; another type's content is passed over.
+      const size = m ? Number(m[3]) : -1;
+      if (m?.[2] === 'blob') blobs.set(id, Buffer.from(out.subarray(nl + 1, nl + 1 + size)));
       pos = nl + 1 + size + 1;
     }
     return blobs;
@@ -664,6 +684,20 @@ async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   if (ra.status === 'rejected') throw ra.reason;
   if (rb.status === 'rejected') throw rb.reason;
   return [ra.value, rb.value];
+}
+
+/** `fn` over the items, at most `limit` at a time; after a failure no new item starts, and it is thrown once all have ended. */
+async function eachAtMost<T>(limit: number, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (failures.length === 0 && next < items.length) {
+      const item = items[next++];
+      await fn(item).catch((error: unknown) => failures.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
 }
 
 /** A workspace-relative path that `excludedPathspecs` matches. */
