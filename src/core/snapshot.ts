@@ -11,8 +11,8 @@
 // would smudge them.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { lstat, mkdir, readFile, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { spawn } from 'node:child_process';
 import { SmokesError } from './errors';
@@ -49,6 +49,12 @@ export const PRIVATE_DIR = '.smokes-fixer';
  */
 const PRIVATE_EXCLUDES = [`/${PRIVATE_DIR}/`, '.venv/', 'venv/', '.tox/', '.nox/', 'node_modules/', '__pycache__/', '*.pyc', '.pytest_cache/', '.mypy_cache/', '.ruff_cache/'];
 const REF_ROOT = 'refs/smokes-fixer/';
+/**
+ * Beside our cached index: what the last look in it found (see `withIndex`). The cached index never holds
+ * the run's own output (it is dropped before the index is kept), so the record says whether it holds
+ * .gitattributes files, and for which index file.
+ */
+const LOOK_FILE = 'index.look';
 /** What one git call may print (restores read whole files through `cat-file --batch`). */
 const MAX_OUTPUT = 1024 * 1024 * 1024;
 const STATE_FILE = 'state.json';
@@ -498,36 +504,45 @@ export class SnapshotStore implements WorkingTree {
 
   /**
    * Brings our own index (seeded from the last one, or the user's, for speed) up to date with the working
-   * tree, then reads it with `read`. `read` runs beside the look for entries that need more work and is
-   * run again in the rare case they change the index, so the common case costs `git add` and `read` alone.
-   * `beside` starts other work once `git add` runs.
+   * tree, then reads it with `read`. `read` runs beside the look for entries that need more work (which
+   * needs no process when the record beside the cached index already tells) and is run again in the rare
+   * case they change the index, so the common case costs `git add` and `read` alone. `beside` starts other
+   * work once `git add` runs.
    */
   private async withIndex<T>(signal: AbortSignal | null | undefined, read: (call: GitCall) => Promise<T>, beside?: () => void): Promise<T> {
-    await mkdir(this.stateDir, { recursive: true });
+    // The file system calls here are synchronous: each is one call on a small local file (the copy is of
+    // the index, about 100 bytes a file), where a round trip through libuv's pool cost more than the call.
+    mkdirSync(this.stateDir, { recursive: true });
     const cache = join(this.stateDir, 'index');
+    const lookFile = join(this.stateDir, LOOK_FILE);
     const tmp = join(this.stateDir, `index.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     let kept = false;
     try {
       const seed = existsSync(cache) ? cache : this.mode === 'git' ? join(this.gitDir, 'index') : null;
+      let known: { attributes: boolean } | null = null;
       if (seed && existsSync(seed)) {
         // Git tells racily-clean entries (changed within the second the index was written) by the index
         // file's mtime; a copy must keep it or such a change would be missed. Read before the copy: should
         // the seed be replaced in between, the copy gets an older time than its own, which only costs a re-hash.
-        const st = await stat(seed);
-        await copyFile(seed, tmp);
-        await utimes(tmp, st.atime, st.mtime);
+        const st = statSync(seed, { bigint: true });
+        if (seed === cache) known = this.readLook(lookFile, st);
+        copyFileSync(seed, tmp);
+        utimesSync(tmp, st.atime, st.mtime);
       }
       const call = { index: tmp, signal };
       // Exclusions are dropped after the add: as `git add` pathspecs they fail when the user ignores them.
-      const added = this.git(['add', '-A', '--', '.'], call);
+      // With the seed's last look known, `--verbose` names every path the add puts in, changes or takes out.
+      const added = this.git(['add', '-A', ...(known ? ['--verbose'] : []), '--', '.'], call);
       beside?.();
-      await added;
+      const addedNames = (await added).stdout;
       // One look at the few entries that need more work (the run's own output, attributes files), so a
-      // large tree is not listed whole, nor its index rewritten, when there are none.
-      const look = () => this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call);
+      // large tree is not listed whole, nor its index rewritten, when there are none. It finds what it found
+      // last time when the add named none of them: then it costs no process.
+      const unchanged = known && !LOOKED_FOR.some((name) => addedNames.includes(name)) ? (known.attributes ? ['.gitattributes'] : []) : null;
+      const look = async () =>
+        unchanged ?? (await this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call)).stdout.toString('utf8').split('\0').filter(Boolean);
       // After a look that changed the index the next one likely does too: then it goes first, alone.
-      const [first, listed] = this.indexFixedLastTime ? [null, await look()] : await both(read(call), look());
-      const special = listed.stdout.toString('utf8').split('\0').filter(Boolean);
+      const [first, special] = this.indexFixedLastTime ? [null, await look()] : await both(read(call), look());
       let changed = false;
       if (special.some(isExcludedPath)) {
         await this.git(['rm', '--cached', '-r', '-f', '-q', '--ignore-unmatch', '--', ...this.excludedPathspecs()], call);
@@ -537,11 +552,26 @@ export class SnapshotStore implements WorkingTree {
       if (attributesFile || this.attributesBeyondWorkspace()) changed = (await this.storeConvertedFilesRaw(call)) || changed;
       this.indexFixedLastTime = changed;
       const result = changed || first === null ? await read(call) : first;
-      await rename(tmp, cache);
+      // Git replaces an index by renaming a new file onto it, so the file's identity tells this one apart.
+      const id = indexIdentity(statSync(tmp, { bigint: true }));
+      renameSync(tmp, cache);
       kept = true;
+      // Written after the rename: a crash in between leaves a record of another file, which is not used.
+      writeFileSync(lookFile, JSON.stringify({ index: id, pathspecs: this.excludedPathspecs(), attributes: attributesFile }) + '\n');
       return result;
     } finally {
-      if (!kept) await rm(tmp, { force: true });
+      if (!kept) rmSync(tmp, { force: true });
+    }
+  }
+
+  /** What the last look found in the cached index, if the record is about this very file and these pathspecs. */
+  private readLook(file: string, seed: BigIntStats): { attributes: boolean } | null {
+    try {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as { index?: unknown; pathspecs?: unknown; attributes?: unknown };
+      const same = record.index === indexIdentity(seed) && JSON.stringify(record.pathspecs) === JSON.stringify(this.excludedPathspecs());
+      return same && typeof record.attributes === 'boolean' ? { attributes: record.attributes } : null;
+    } catch {
+      return null; // none yet, or cut short
     }
   }
 
@@ -698,6 +728,13 @@ async function eachAtMost<T>(limit: number, items: T[], fn: (item: T) => Promise
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failures.length > 0) throw failures[0];
+}
+
+/** Names whose mention in `git add --verbose` makes a look necessary: every path a look can find contains one. */
+const LOOKED_FOR = [...SNAPSHOT_EXCLUDES, ...EXCLUDED_DIR_NAMES, '.gitattributes'];
+
+function indexIdentity(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
 }
 
 /** A workspace-relative path that `excludedPathspecs` matches. */

@@ -259,6 +259,36 @@ describe('SnapshotStore in a git repository', () => {
     expect(await tree(linked, /^\.git$/)).toEqual(before);
   });
 
+  it('notices attributes files and the run output that appear between snapshots, whatever the record beside its index says', async () => {
+    const dir = await tempDir();
+    git(dir, 'init', '-q');
+    await put(dir, 'a.py', 'A = 1\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'one');
+    const store = await SnapshotStore.open(dir);
+    const listed = (s: { tree: string }) => git(dir, 'ls-tree', '-r', '--name-only', s.tree).trim().split('\n').sort();
+    const raw = (s: { tree: string }, f: string) => expect(git(dir, 'rev-parse', `${s.tree}:${f}`)).toBe(git(dir, 'hash-object', '--no-filters', f));
+    await store.take('s1');
+
+    await put(dir, 'sub/.gitattributes', '*.txt text eol=lf\n');
+    await put(dir, 'sub/w.txt', 'one\r\ntwo\r\n');
+    await put(dir, 'pkg/__pycache__/m.cpython-311.pyc', Buffer.from([1, 2, 3]));
+    await put(dir, 'artifacts/out.xml', '<testsuites/>\n');
+    const s2 = await store.take('s2');
+    expect(listed(s2)).toEqual(['a.py', 'sub/.gitattributes', 'sub/w.txt']);
+    raw(s2, 'sub/w.txt');
+
+    // Only a converted file changes: the add names no attributes file, the record says there is one.
+    await put(dir, 'sub/w.txt', 'three\r\nfour\r\n');
+    const s3 = await store.take('s3');
+    raw(s3, 'sub/w.txt');
+
+    for (const record of ['{"index":"0:0:0:0","attributes":false}', '{"cut', '']) {
+      await writeFile(join(dir, '.git/smokes-fixer/index.look'), record);
+      expect((await (await SnapshotStore.open(dir)).take('s4')).tree).toBe(s3.tree);
+    }
+  });
+
   it('works in a repository with no commits yet', async () => {
     const dir = await tempDir();
     git(dir, 'init', '-q');
