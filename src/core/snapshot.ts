@@ -5,14 +5,16 @@
 // never touched, and kept as a commit under refs/smokes-fixer/ so it survives a crash and `git gc`. Outside
 // a repository the same runs against a private git dir in `.smokes-fixer/git`.
 //
-// Bytes stay bytes: autocrlf is off, and files that .gitattributes would convert (eol, text, filters) are
-// re-hashed raw. Restore therefore writes blobs itself instead of `checkout-index`, which would smudge them.
+// Bytes stay bytes: autocrlf is off, attributes files outside the repository (global, system) are not read
+// while our index is built, and files that the repository's own attributes would convert (eol, text,
+// filters) are re-hashed raw. Restore therefore writes blobs itself instead of `checkout-index`, which
+// would smudge them.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { lstat, mkdir, readFile, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { SmokesError } from './errors';
 import { silentLogger, type Logger, type PatchSummary } from './types';
 import { pruneEmptyDirs } from './fsPrune';
@@ -47,6 +49,14 @@ export const PRIVATE_DIR = '.smokes-fixer';
  */
 const PRIVATE_EXCLUDES = [`/${PRIVATE_DIR}/`, '.venv/', 'venv/', '.tox/', '.nox/', 'node_modules/', '__pycache__/', '*.pyc', '.pytest_cache/', '.mypy_cache/', '.ruff_cache/'];
 const REF_ROOT = 'refs/smokes-fixer/';
+/**
+ * Beside our cached index: what the last look in it found (see `withIndex`). The cached index never holds
+ * the run's own output (it is dropped before the index is kept), so the record says whether it holds
+ * .gitattributes files, and for which index file.
+ */
+const LOOK_FILE = 'index.look';
+/** What one git call may print (restores read whole files through `cat-file --batch`). */
+const MAX_OUTPUT = 1024 * 1024 * 1024;
 const STATE_FILE = 'state.json';
 
 const GIT_CONFIG = [
@@ -91,7 +101,8 @@ interface GitResult {
 }
 
 interface GitCall {
-  input?: string | Buffer;
+  /** A promise starts git before its input is known (stdin is written when it settles; a rejection sends none). */
+  input?: string | Buffer | Promise<string | Buffer>;
   index?: string;
   signal?: AbortSignal | null;
   /** Exit codes that are answers, not failures. */
@@ -101,12 +112,15 @@ interface GitCall {
 
 export class SnapshotStore implements WorkingTree {
   private objectFormat: 'sha1' | 'sha256' | null = null;
+  private indexFixedLastTime = false;
 
   private constructor(
     readonly workspace: string,
     readonly mode: 'git' | 'private-git',
     /** The (per-worktree) git dir: index, state. */
     private readonly gitDir: string,
+    /** Shared by all worktrees: info/attributes. */
+    private readonly commonDir: string,
     /** Workspace path relative to the repository top, with a trailing '/', or ''. */
     private readonly prefix: string,
     /** Namespace of this workspace's refs and state when it is not the top of the main worktree. */
@@ -123,7 +137,7 @@ export class SnapshotStore implements WorkingTree {
   static async open(workspace: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<SnapshotStore> {
     const ws = resolve(workspace);
     const log = opts.log ?? silentLogger;
-    await ensureGit(ws);
+    // A missing git shows here, as the probe's spawn error (see runGit).
     const probe = await runGit([], ['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--show-prefix'], {
       cwd: ws,
       okCodes: [0, 128],
@@ -140,7 +154,7 @@ export class SnapshotStore implements WorkingTree {
       const stateDir = join(gitDir, 'smokes-fixer', ...key.split('/').filter(Boolean));
       await mkdir(stateDir, { recursive: true });
       log.debug(`Snapshots: git repository ${lines[1]}${prefix ? `, workspace ${prefix}` : ''}.`);
-      return new SnapshotStore(ws, 'git', gitDir, prefix, key, stateDir, log, opts.signal);
+      return new SnapshotStore(ws, 'git', gitDir, commonDir, prefix, key, stateDir, log, opts.signal);
     }
 
     // A plain folder (or one its parent repository ignores): a private repository beside the files.
@@ -155,7 +169,7 @@ export class SnapshotStore implements WorkingTree {
       await writeFile(join(gitDir, 'info', 'exclude'), PRIVATE_EXCLUDES.join('\n') + '\n');
     }
     log.debug(`Snapshots: ${ws} is not in a git repository; using the private repository ${gitDir}.`);
-    return new SnapshotStore(ws, 'private-git', gitDir, '', '', privateRoot, log, opts.signal);
+    return new SnapshotStore(ws, 'private-git', gitDir, gitDir, '', '', privateRoot, log, opts.signal);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -167,6 +181,8 @@ export class SnapshotStore implements WorkingTree {
       throw new SmokesError('snapshot', `Invalid snapshot name ${JSON.stringify(name)}.`, 'Use letters, digits, - and _.');
     }
     const tree = await this.writeTree(this.signal);
+    // An id's length tells the repository's hash, which `blobId` would otherwise ask git for.
+    this.objectFormat ??= tree.length === 64 ? 'sha256' : 'sha1';
     const createdAt = new Date().toISOString();
     const message = `smokes-fixer snapshot ${name}\n\nworkspace: ${this.workspace}\ncreated: ${createdAt}\n`;
     const commit = (await this.git(['commit-tree', tree], { input: message, signal: this.signal })).stdout.toString('utf8').trim();
@@ -181,9 +197,21 @@ export class SnapshotStore implements WorkingTree {
    * Runs to the end even when the loop is cancelled: it is what cancellation relies on.
    */
   async restore(snapshot: Snapshot, paths?: string[]): Promise<{ written: string[]; removed: string[] }> {
-    await this.requireTree(snapshot);
     const only = paths ? new Set(paths) : null;
-    const changes = (await this.diffEntries(snapshot, null)).filter((c) => only === null || only.has(c.path));
+    // `cat-file` starts while `git add` runs and is sent the ids once the diff is known.
+    let sendIds: (ids: string[]) => void = () => {};
+    const ids = new Promise<string[]>((r) => (sendIds = r));
+    let reading: Promise<Map<string, Buffer>> | undefined;
+    const startReading = () => {
+      reading = this.readBlobs(ids);
+      reading.catch(() => {}); // awaited below
+    };
+    const changes = (
+      await this.diffEntries(snapshot, null, startReading).catch((error: unknown) => {
+        sendIds([]);
+        throw error;
+      })
+    ).filter((c) => only === null || only.has(c.path));
     const removed: string[] = [];
     const toWrite: DiffEntry[] = [];
     for (const c of changes) {
@@ -191,6 +219,9 @@ export class SnapshotStore implements WorkingTree {
       if (c.status === 'A') removed.push(c.path);
       else toWrite.push(c);
     }
+    // Every byte to write is read before the first file changes.
+    sendIds(toWrite.map((c) => c.srcSha));
+    const blobs = await (reading ?? this.readBlobs(ids));
 
     for (const path of removed) {
       const abs = this.abs(path);
@@ -204,10 +235,17 @@ export class SnapshotStore implements WorkingTree {
       await pruneEmptyDirs(dirname(abs), this.workspace);
     }
 
-    const blobs = await this.readBlobs(toWrite.map((c) => c.srcSha));
+    // Parent folders once each, then the files side by side: their paths are distinct and none is a
+    // folder of another (they come from one tree).
+    const parents = new Set<string>();
     for (const c of toWrite) {
       const abs = this.abs(c.path);
+      if (parents.has(dirname(abs))) continue;
       await this.makeParentDirs(abs);
+      parents.add(dirname(abs));
+    }
+    await eachAtMost(16, toWrite, async (c) => {
+      const abs = this.abs(c.path);
       const existing = await lstat(abs).catch(() => null);
       if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
       else if (existing) await unlink(abs);
@@ -218,7 +256,7 @@ export class SnapshotStore implements WorkingTree {
         // Same modes git gives a checkout: the umask decides the rest.
         await writeFile(abs, data, { mode: c.srcMode === '100755' ? 0o777 : 0o666 });
       }
-    }
+    });
     const written = toWrite.map((c) => c.path);
     this.log.debug(`Restored ${snapshot.name}: ${written.length} written, ${removed.length} removed.`);
     return { written: written.sort(), removed: removed.sort() };
@@ -226,11 +264,16 @@ export class SnapshotStore implements WorkingTree {
 
   /** Unified diff from the snapshot to the tree as it is now (workspace-relative paths, no renames), and its files. */
   async diffSince(snapshot: Snapshot): Promise<{ diff: string; files: Array<{ path: string; binary: boolean }> }> {
-    await this.requireTree(snapshot);
     const current = await this.writeTree(null);
     const range = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--relative', snapshot.tree, current, '--', ...this.pathspecs()];
-    const diff = (await this.git(['diff', ...range])).stdout.toString('utf8');
-    const numstat = (await this.git(['diff', '--numstat', '-z', ...range])).stdout.toString('utf8');
+    const [patch, stat] = await both(this.git(['diff', ...range], { okCodes: [0, 128] }), this.git(['diff', '--numstat', '-z', ...range], { okCodes: [0, 128] }));
+    for (const r of [patch, stat]) {
+      if (r.exitCode === 0) continue;
+      await this.requireTree(snapshot);
+      throw gitFailure(['diff'], this.workspace, r.exitCode, r.stderr);
+    }
+    const diff = patch.stdout.toString('utf8');
+    const numstat = stat.stdout.toString('utf8');
     const files = numstat
       .split('\0')
       .filter(Boolean)
@@ -279,16 +322,22 @@ export class SnapshotStore implements WorkingTree {
   async undo(writes: LoopWrite[], conflictDir: string): Promise<UndoResult> {
     const restored: string[] = [];
     const conflicts: Conflict[] = [];
+    // Whatever a file may go back to (or have saved aside) is a state before one of the loop's writes: read
+    // in one `cat-file` up front rather than one per file, so each file is still written right after it is
+    // looked at. The recorded ids also tell the repository's hash, which `blobId` would otherwise ask git for.
+    const befores = writes.map((w) => w.before).filter((b): b is NonNullable<FileState> => b !== null && /^[0-9a-f]+$/.test(b.sha));
+    if (befores.length > 0) this.objectFormat ??= befores[0].sha.length === 64 ? 'sha256' : 'sha1';
+    const blobs = await this.readBlobs(befores.map((b) => b.sha), { missingOk: true });
     for (const [path, list] of writesByFile(writes)) {
       const plan = planFileUndo(list, await this.stateOf(path));
       if (plan.restoreTo) {
         if (restored.length === 0) await pauseForTest('undo');
-        await this.writeState(path, plan.restoreTo.state);
+        await this.writeState(path, plan.restoreTo.state, false, blobs);
         restored.push(path);
       }
       if (plan.conflict !== undefined) {
         const copy = `${conflictDir.replace(/\/+$/, '')}/${path}`;
-        await this.writeState(copy, plan.conflict === null ? null : { sha: plan.conflict.sha, mode: plan.conflict.mode === '120000' ? '100644' : plan.conflict.mode }, true);
+        await this.writeState(copy, plan.conflict === null ? null : { sha: plan.conflict.sha, mode: plan.conflict.mode === '120000' ? '100644' : plan.conflict.mode }, true, blobs);
         conflicts.push({ path, copy });
       }
     }
@@ -314,7 +363,7 @@ export class SnapshotStore implements WorkingTree {
   }
 
   /** Puts a recorded state on disk (null: removes the file). A conflict copy is always a plain file. */
-  private async writeState(rel: string, state: FileState, asCopy = false): Promise<void> {
+  private async writeState(rel: string, state: FileState, asCopy = false, blobs?: Map<string, Buffer>): Promise<void> {
     const abs = this.abs(rel);
     const existing = await lstat(abs).catch(() => null);
     if (state === null) {
@@ -327,7 +376,7 @@ export class SnapshotStore implements WorkingTree {
       await pruneEmptyDirs(dirname(abs), this.workspace);
       return;
     }
-    const data = (await this.readBlobs([state.sha])).get(state.sha)!;
+    const data = blobs?.get(state.sha) ?? (await this.readBlobs([state.sha])).get(state.sha)!;
     await this.makeParentDirs(abs);
     if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
     else if (existing) await unlink(abs);
@@ -448,39 +497,81 @@ export class SnapshotStore implements WorkingTree {
     return runGit(this.baseArgs(), args, { cwd: this.workspace, ...call });
   }
 
-  /** A tree of the working tree now, through our own index (seeded from the last one, or the user's, for speed). */
-  private async writeTree(signal: AbortSignal | null | undefined): Promise<string> {
-    await mkdir(this.stateDir, { recursive: true });
+  /** A tree of the working tree now. */
+  private writeTree(signal: AbortSignal | null | undefined): Promise<string> {
+    return this.withIndex(signal, async (call) => (await this.git(['write-tree'], call)).stdout.toString('utf8').trim());
+  }
+
+  /**
+   * Brings our own index (seeded from the last one, or the user's, for speed) up to date with the working
+   * tree, then reads it with `read`. `read` runs beside the look for entries that need more work (which
+   * needs no process when the record beside the cached index already tells) and is run again in the rare
+   * case they change the index, so the common case costs `git add` and `read` alone. `beside` starts other
+   * work once `git add` runs.
+   */
+  private async withIndex<T>(signal: AbortSignal | null | undefined, read: (call: GitCall) => Promise<T>, beside?: () => void): Promise<T> {
+    // The file system calls here are synchronous: each is one call on a small local file (the copy is of
+    // the index, about 100 bytes a file), where a round trip through libuv's pool cost more than the call.
+    mkdirSync(this.stateDir, { recursive: true });
     const cache = join(this.stateDir, 'index');
+    const lookFile = join(this.stateDir, LOOK_FILE);
     const tmp = join(this.stateDir, `index.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    let kept = false;
     try {
       const seed = existsSync(cache) ? cache : this.mode === 'git' ? join(this.gitDir, 'index') : null;
+      let known: { attributes: boolean } | null = null;
       if (seed && existsSync(seed)) {
-        await copyFile(seed, tmp);
         // Git tells racily-clean entries (changed within the second the index was written) by the index
-        // file's mtime; a copy must keep it or such a change would be missed.
-        const st = await stat(seed);
-        await utimes(tmp, st.atime, st.mtime);
+        // file's mtime; a copy must keep it or such a change would be missed. Read before the copy: should
+        // the seed be replaced in between, the copy gets an older time than its own, which only costs a re-hash.
+        const st = statSync(seed, { bigint: true });
+        if (seed === cache) known = this.readLook(lookFile, st);
+        copyFileSync(seed, tmp);
+        utimesSync(tmp, st.atime, st.mtime);
       }
       const call = { index: tmp, signal };
       // Exclusions are dropped after the add: as `git add` pathspecs they fail when the user ignores them.
-      await this.git(['add', '-A', '--', '.'], call);
+      // With the seed's last look known, `--verbose` names every path the add puts in, changes or takes out.
+      const added = this.git(['add', '-A', ...(known ? ['--verbose'] : []), '--', '.'], call);
+      beside?.();
+      const addedNames = (await added).stdout;
       // One look at the few entries that need more work (the run's own output, attributes files), so a
-      // large tree is not listed whole, nor its index rewritten, when there are none.
-      const special = (await this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call)).stdout
-        .toString('utf8')
-        .split('\0')
-        .filter(Boolean);
+      // large tree is not listed whole, nor its index rewritten, when there are none. It finds what it found
+      // last time when the add named none of them: then it costs no process.
+      const unchanged = known && !LOOKED_FOR.some((name) => addedNames.includes(name)) ? (known.attributes ? ['.gitattributes'] : []) : null;
+      const look = async () =>
+        unchanged ?? (await this.git(['ls-files', '-z', '--', ...this.excludedPathspecs(), ':(glob)**/.gitattributes'], call)).stdout.toString('utf8').split('\0').filter(Boolean);
+      // After a look that changed the index the next one likely does too: then it goes first, alone.
+      const [first, special] = this.indexFixedLastTime ? [null, await look()] : await both(read(call), look());
+      let changed = false;
       if (special.some(isExcludedPath)) {
         await this.git(['rm', '--cached', '-r', '-f', '-q', '--ignore-unmatch', '--', ...this.excludedPathspecs()], call);
+        changed = true;
       }
       const attributesFile = special.some((p) => !isExcludedPath(p) && (p === '.gitattributes' || p.endsWith('/.gitattributes')));
-      await this.storeConvertedFilesRaw(call, attributesFile);
-      const tree = (await this.git(['write-tree'], call)).stdout.toString('utf8').trim();
-      await rename(tmp, cache);
-      return tree;
+      if (attributesFile || this.attributesBeyondWorkspace()) changed = (await this.storeConvertedFilesRaw(call)) || changed;
+      this.indexFixedLastTime = changed;
+      const result = changed || first === null ? await read(call) : first;
+      // Git replaces an index by renaming a new file onto it, so the file's identity tells this one apart.
+      const id = indexIdentity(statSync(tmp, { bigint: true }));
+      renameSync(tmp, cache);
+      kept = true;
+      // Written after the rename: a crash in between leaves a record of another file, which is not used.
+      writeFileSync(lookFile, JSON.stringify({ index: id, pathspecs: this.excludedPathspecs(), attributes: attributesFile }) + '\n');
+      return result;
     } finally {
-      await rm(tmp, { force: true });
+      if (!kept) rmSync(tmp, { force: true });
+    }
+  }
+
+  /** What the last look found in the cached index, if the record is about this very file and these pathspecs. */
+  private readLook(file: string, seed: BigIntStats): { attributes: boolean } | null {
+    try {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as { index?: unknown; pathspecs?: unknown; attributes?: unknown };
+      const same = record.index === indexIdentity(seed) && JSON.stringify(record.pathspecs) === JSON.stringify(this.excludedPathspecs());
+      return same && typeof record.attributes === 'boolean' ? { attributes: record.attributes } : null;
+    } catch {
+      return null; // none yet, or cut short
     }
   }
 
@@ -488,8 +579,7 @@ export class SnapshotStore implements WorkingTree {
    * `git add` applies .gitattributes (eol, text, filters); a snapshot must hold the bytes on disk. Files
    * that have any such attribute are hashed again without filters.
    */
-  private async storeConvertedFilesRaw(call: GitCall, attributesFile: boolean): Promise<void> {
-    if (!attributesFile && !(await this.mayHaveAttributes(call))) return;
+  private async storeConvertedFilesRaw(call: GitCall): Promise<boolean> {
     const listing = (await this.git(['ls-files', '-s', '-z', '--full-name', '--', ...this.pathspecs()], call)).stdout.toString('utf8');
     const entries = listing
       .split('\0')
@@ -500,7 +590,7 @@ export class SnapshotStore implements WorkingTree {
         return { mode, top: line.slice(tab + 1) };
       })
       .filter((e) => e.mode === '100644' || e.mode === '100755');
-    if (entries.length === 0) return;
+    if (entries.length === 0) return false;
 
     const rel = entries.map((e) => e.top.slice(this.prefix.length));
     const attrs = await this.git(['check-attr', '-z', '--stdin', 'text', 'eol', 'crlf', 'filter', 'ident', 'working-tree-encoding'], {
@@ -512,7 +602,7 @@ export class SnapshotStore implements WorkingTree {
     for (let i = 0; i + 2 < parts.length; i += 3) {
       if (parts[i + 2] !== 'unspecified' && parts[i + 2] !== 'unset') converted.add(parts[i]);
     }
-    if (converted.size === 0) return;
+    if (converted.size === 0) return false;
     const chosen = entries.filter((_, i) => converted.has(rel[i]));
     const paths = chosen.map((e) => e.top.slice(this.prefix.length));
     const hashes = (await this.git(['hash-object', '-w', '--no-filters', '--stdin-paths'], { ...call, input: paths.join('\n') + '\n' })).stdout
@@ -521,22 +611,30 @@ export class SnapshotStore implements WorkingTree {
       .split('\n');
     const info = chosen.map((e, i) => `${e.mode} ${hashes[i]}\t${e.top}\0`).join('');
     await this.git(['update-index', '-z', '--index-info'], { ...call, input: info });
+    return true;
   }
 
-  /** Cheap test, besides the workspace's own .gitattributes files, before asking check-attr about every file. */
-  private async mayHaveAttributes(call: GitCall): Promise<boolean> {
-    if (existsSync(join(this.gitDir, 'info', 'attributes'))) return true;
-    // Attributes files above the workspace (subfolder workspace) or configured globally.
-    if (this.prefix !== '') return true;
-    const configured = await this.git(['config', '--get', 'core.attributesFile'], { signal: call.signal, okCodes: [0, 1] });
-    if (configured.exitCode === 0) return true;
-    const xdg = process.env.XDG_CONFIG_HOME || (process.env.HOME ? join(process.env.HOME, '.config') : null);
-    return xdg !== null && existsSync(join(xdg, 'git', 'attributes'));
+  /**
+   * Cheap test, besides the workspace's own .gitattributes files, before asking check-attr about every file:
+   * the repository's info/attributes, or attributes files above a subfolder workspace. (Global and system
+   * attributes are not read with our index, see `runGit`.)
+   */
+  private attributesBeyondWorkspace(): boolean {
+    return this.prefix !== '' || existsSync(join(this.commonDir, 'info', 'attributes'));
   }
 
-  private async diffEntries(snapshot: Snapshot, signal: AbortSignal | null | undefined): Promise<DiffEntry[]> {
-    const current = await this.writeTree(signal);
-    const out = await this.git(['diff-tree', '-r', '-z', '--no-renames', '--relative', snapshot.tree, current, '--', ...this.pathspecs()], { signal });
+  /**
+   * What differs between the snapshot and the working tree now, read from our index (`diff-index --cached`,
+   * the same answer as writing its tree and diffing the two trees, one process fewer). A missing snapshot
+   * tree fails the diff before anything is written, and is told apart from other failures only then.
+   */
+  private async diffEntries(snapshot: Snapshot, signal: AbortSignal | null | undefined, beside?: () => void): Promise<DiffEntry[]> {
+    const args = ['diff-index', '--cached', '-z', '--no-renames', '--relative', snapshot.tree, '--', ...this.pathspecs()];
+    const out = await this.withIndex(signal, (call) => this.git(args, { ...call, okCodes: [0, 128] }), beside);
+    if (out.exitCode !== 0) {
+      await this.requireTree(snapshot);
+      throw gitFailure(args, this.workspace, out.exitCode, out.stderr);
+    }
     const parts = out.stdout.toString('utf8').split('\0');
     const entries: DiffEntry[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
@@ -558,20 +656,28 @@ export class SnapshotStore implements WorkingTree {
     }
   }
 
-  /** Blob contents by id, read in one `git cat-file --batch`. */
-  private async readBlobs(ids: string[]): Promise<Map<string, Buffer>> {
-    const unique = [...new Set(ids)];
+  /**
+   * Blob contents by id, read in one `git cat-file --batch` (started at once when the ids are still to come).
+   * A missing one is an error, or with `missingOk` left out of the map.
+   */
+  private async readBlobs(ids: string[] | Promise<string[]>, o: { missingOk?: boolean } = {}): Promise<Map<string, Buffer>> {
     const blobs = new Map<string, Buffer>();
-    if (unique.length === 0) return blobs;
-    const out = (await this.git(['cat-file', '--batch'], { input: unique.join('\n') + '\n', signal: null })).stdout;
+    if (Array.isArray(ids) && ids.length === 0) return blobs;
+    const list = Promise.resolve(ids).then((l) => [...new Set(l)]);
+    const input = list.then((l) => (l.length ? l.join('\n') + '\n' : ''));
+    const out = (await this.git(['cat-file', '--batch'], { input, signal: null })).stdout;
+    const unique = await list;
     let pos = 0;
     for (const id of unique) {
       const nl = out.indexOf(0x0a, pos);
       const header = out.subarray(pos, nl).toString('utf8');
-      const m = /^([0-9a-f]+) blob (\d+)$/.exec(header);
-      if (!m) throw new SmokesError('snapshot', `The snapshot is missing the content of a file (${id}: ${header}).`, 'The repository may be damaged; run `git fsck`.');
-      const size = Number(m[2]);
-      blobs.set(id, Buffer.from(out.subarray(nl + 1, nl + 1 + size)));
+      const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+      if (m?.[2] !== 'blob' && !o.missingOk) {
+        throw new SmokesError('snapshot', `The snapshot is missing the content of a file (${id}: ${header}).`, 'The repository may be damaged; run `git fsck`.');
+      }
+      // "<id> missing" (or ambiguous) has no content after it; another type's content is passed over.
+      const size = m ? Number(m[3]) : -1;
+      if (m?.[2] === 'blob') blobs.set(id, Buffer.from(out.subarray(nl + 1, nl + 1 + size)));
       pos = nl + 1 + size + 1;
     }
     return blobs;
@@ -600,6 +706,35 @@ interface DiffEntry {
   status: string;
   /** Workspace-relative. */
   path: string;
+}
+
+/** Both results, once both processes have ended (one still running may still write our index). */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/** `fn` over the items, at most `limit` at a time; after a failure no new item starts, and it is thrown once all have ended. */
+async function eachAtMost<T>(limit: number, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (failures.length === 0 && next < items.length) {
+      const item = items[next++];
+      await fn(item).catch((error: unknown) => failures.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
+}
+
+/** Names whose mention in `git add --verbose` makes a look necessary: every path a look can find contains one. */
+const LOOKED_FOR = [...SNAPSHOT_EXCLUDES, ...EXCLUDED_DIR_NAMES, '.gitattributes'];
+
+function indexIdentity(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
 }
 
 /** A workspace-relative path that `excludedPathspecs` matches. */
@@ -637,17 +772,11 @@ async function workspaceIgnored(top: string, prefix: string): Promise<boolean> {
   return out.exitCode === 0;
 }
 
-async function ensureGit(cwd: string): Promise<void> {
-  try {
-    await execa('git', ['--version'], { cwd, reject: true });
-  } catch (error) {
-    throw new SmokesError('git', 'git is not installed or not on the PATH; snapshots and rollback need it.', 'Install git, then run again.', { cause: error });
-  }
-}
-
 function gitEnv(index?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of GIT_ENV_DROP) delete env[k];
+  // With our index (see `runGit`): no system attributes file.
+  if (index) env.GIT_ATTR_NOSYSTEM = '1';
   env.GIT_OPTIONAL_LOCKS = '0'; // `status` must not rewrite the user's index
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'Smokes Fixer';
@@ -656,33 +785,72 @@ function gitEnv(index?: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runGit(base: string[], args: string[], call: GitCall & { cwd: string }): Promise<GitResult> {
+/**
+ * One git process. Spawned directly rather than through execa: a snapshot runs several in a row, and the
+ * wrapper's own cost per process (about 1.3 ms) was a tenth of a snapshot of a small repository.
+ */
+function runGit(base: string[], args: string[], call: GitCall & { cwd: string }): Promise<GitResult> {
   const signal = call.signal ?? undefined;
-  if (signal?.aborted) throw abortReason(signal);
-  const result = await execa('git', [...GIT_CONFIG, ...base, ...args], {
-    cwd: call.cwd,
-    env: gitEnv(call.index),
-    extendEnv: false,
-    input: call.input,
-    stdin: call.input === undefined ? 'ignore' : undefined,
-    encoding: 'buffer',
-    reject: false,
-    stripFinalNewline: false,
-    maxBuffer: 1024 * 1024 * 1024,
-    cancelSignal: signal,
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  // Building our index, attributes come from the repository's own files alone: the global ones (configured
+  // or XDG) and the system's would have `git add` convert bytes, and finding out whether any exist would
+  // cost a `git config` per snapshot. Of the commands run with our index only `add` and `check-attr` read
+  // attributes; diffs, status and reset run without it and see every attributes file, as the user's git does.
+  const attributes = call.index ? ['-c', 'core.attributesFile='] : [];
+  return new Promise<GitResult>((resolvePromise, reject) => {
+    const child = spawn('git', [...GIT_CONFIG, ...attributes, ...base, ...args], {
+      cwd: call.cwd,
+      env: gitEnv(call.index),
+      stdio: [call.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let failure: Error | null = null;
+    const kill = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', kill, { once: true });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT) {
+        failure ??= new SmokesError('snapshot', `git ${args[0]} printed more than ${MAX_OUTPUT} bytes in ${call.cwd}.`, 'Check that the repository is healthy (`git status`, `git fsck`).');
+        kill();
+      } else out.push(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    if (child.stdin) {
+      // A git that exits before reading its input (a failure) closes the pipe: its exit code tells.
+      child.stdin.on('error', () => {});
+      Promise.resolve(call.input).then(
+        (data) => child.stdin!.end(data),
+        () => child.stdin!.end(),
+      );
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      failure ??=
+        error.code === 'ENOENT' && existsSync(call.cwd)
+          ? new SmokesError('git', 'git is not installed or not on the PATH; snapshots and rollback need it.', 'Install git, then run again.', { cause: error })
+          : new SmokesError('snapshot', `git ${args[0]} could not start in ${call.cwd}: ${error.message}`, 'Check that the folder exists and is readable.', { cause: error });
+    });
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', kill);
+      if (signal?.aborted) return reject(abortReason(signal));
+      if (failure) return reject(failure);
+      const stdout = Buffer.concat(out);
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      const exitCode = code ?? -1;
+      if (!(call.okCodes ?? [0]).includes(exitCode)) return reject(gitFailure(args, call.cwd, exitCode, stderr));
+      resolvePromise({ stdout, stderr, exitCode });
+    });
   });
-  if (signal?.aborted) throw abortReason(signal);
-  const stdout = Buffer.from(result.stdout);
-  const stderr = Buffer.from(result.stderr).toString('utf8').trim();
-  const exitCode = result.exitCode ?? -1;
-  if (!(call.okCodes ?? [0]).includes(exitCode)) {
-    throw new SmokesError(
-      'snapshot',
-      `git ${args[0]} failed${exitCode >= 0 ? ` (exit ${exitCode})` : ''} in ${call.cwd}: ${stderr || result.shortMessage || 'no output'}`,
-      'Check that the folder is readable and the repository is healthy (`git status`, `git fsck`).',
-    );
-  }
-  return { stdout, stderr, exitCode };
+}
+
+function gitFailure(args: string[], cwd: string, exitCode: number, stderr: string): SmokesError {
+  return new SmokesError(
+    'snapshot',
+    `git ${args[0]} failed${exitCode >= 0 ? ` (exit ${exitCode})` : ' (killed)'} in ${cwd}: ${stderr || 'no output'}`,
+    'Check that the folder is readable and the repository is healthy (`git status`, `git fsck`).',
+  );
 }
 
 function abortReason(signal: AbortSignal): Error {

@@ -210,6 +210,85 @@ describe('SnapshotStore in a git repository', () => {
     expect(await readFile(join(dir, 'docs/a.txt'), 'utf8')).toBe('three\r\nfour\n');
   });
 
+  it('keeps raw bytes that global attributes files (configured, XDG) or a linked worktree\'s info/attributes would convert', async () => {
+    const home = await tempDir();
+    await put(home, 'xdg/git/attributes', '*.txt text eol=lf\n');
+    await put(home, 'configured-attributes', '*.md text eol=lf\n');
+    await put(home, 'gitconfig', `[core]\n\tattributesFile = ${join(home, 'configured-attributes')}\n`);
+    const saved = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL };
+    process.env.XDG_CONFIG_HOME = join(home, 'xdg');
+    try {
+      for (const configured of [false, true]) {
+        if (configured) process.env.GIT_CONFIG_GLOBAL = join(home, 'gitconfig');
+        const dir = await tempDir();
+        git(dir, 'init', '-q');
+        await put(dir, 'a.txt', 'one\r\ntwo\r\n');
+        await put(dir, 'b.md', 'three\r\nfour\r\n');
+        const before = await tree(dir);
+        const store = await SnapshotStore.open(dir);
+        const snap = await store.take('start');
+        for (const f of ['a.txt', 'b.md']) {
+          expect(git(dir, 'rev-parse', `${snap.tree}:${f}`)).toBe(git(dir, 'hash-object', '--no-filters', f));
+          await put(dir, f, 'patched\n');
+        }
+        await store.restore(snap);
+        expect(await tree(dir)).toEqual(before);
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+
+    // info/attributes lives in the common git dir, which a linked worktree shares.
+    const main = await tempDir();
+    git(main, 'init', '-q');
+    await put(main, 'keep.py', 'X = 1\n');
+    git(main, 'add', '-A');
+    git(main, 'commit', '-q', '-m', 'one');
+    await put(main, '.git/info/attributes', '*.txt text eol=lf\n');
+    const linked = join(await tempDir(), 'wt');
+    git(main, 'worktree', 'add', '-q', linked);
+    await put(linked, 'c.txt', 'five\r\nsix\r\n');
+    const before = await tree(linked, /^\.git$/);
+    const store = await SnapshotStore.open(linked);
+    const snap = await store.take('start');
+    await put(linked, 'c.txt', 'patched\n');
+    await store.restore(snap);
+    expect(await tree(linked, /^\.git$/)).toEqual(before);
+  });
+
+  it('notices attributes files and the run output that appear between snapshots, whatever the record beside its index says', async () => {
+    const dir = await tempDir();
+    git(dir, 'init', '-q');
+    await put(dir, 'a.py', 'A = 1\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'one');
+    const store = await SnapshotStore.open(dir);
+    const listed = (s: { tree: string }) => git(dir, 'ls-tree', '-r', '--name-only', s.tree).trim().split('\n').sort();
+    const raw = (s: { tree: string }, f: string) => expect(git(dir, 'rev-parse', `${s.tree}:${f}`)).toBe(git(dir, 'hash-object', '--no-filters', f));
+    await store.take('s1');
+
+    await put(dir, 'sub/.gitattributes', '*.txt text eol=lf\n');
+    await put(dir, 'sub/w.txt', 'one\r\ntwo\r\n');
+    await put(dir, 'pkg/__pycache__/m.cpython-311.pyc', Buffer.from([1, 2, 3]));
+    await put(dir, 'artifacts/out.xml', '<testsuites/>\n');
+    const s2 = await store.take('s2');
+    expect(listed(s2)).toEqual(['a.py', 'sub/.gitattributes', 'sub/w.txt']);
+    raw(s2, 'sub/w.txt');
+
+    // Only a converted file changes: the add names no attributes file, the record says there is one.
+    await put(dir, 'sub/w.txt', 'three\r\nfour\r\n');
+    const s3 = await store.take('s3');
+    raw(s3, 'sub/w.txt');
+
+    for (const record of ['{"index":"0:0:0:0","attributes":false}', '{"cut', '']) {
+      await writeFile(join(dir, '.git/smokes-fixer/index.look'), record);
+      expect((await (await SnapshotStore.open(dir)).take('s4')).tree).toBe(s3.tree);
+    }
+  });
+
   it('works in a repository with no commits yet', async () => {
     const dir = await tempDir();
     git(dir, 'init', '-q');
