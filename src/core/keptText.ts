@@ -1,0 +1,37 @@
+// The traceback text a run keeps. A run holds every failure's traceback until the next run replaces it;
+// a suite with thousands of failures would hold hundreds of MB of them. Each traceback is kept to its last
+// 20,000 characters (as the plugin writes it), and the tracebacks of one report to a budget: past it, a
+// traceback keeps only its last lines (the crash and where it happened), so memory is bounded by the
+// number of failures, not by the size of their text.
+
+/** The plugin keeps the last 20,000 characters of a traceback (_MAX_TEXT in smokes_fixer_pytest.py). */
+export const MAX_TRACEBACK = 20_000;
+/** Characters of traceback one report keeps whole, in all. */
+export const TRACEBACK_BUDGET = 8_000_000;
+/** A traceback past the budget: its last lines, up to this many characters. */
+export const SHORT_TRACEBACK = 1_000;
+export const SHORTENED_MARK = '… (earlier lines not kept)\n';
+
+export class TracebackBudget {
+  private left = TRACEBACK_BUDGET;
+
+  /** The part of `text` to keep: the same string when it is kept whole, else a copy of its end. */
+  keep(text: string): string {
+    const capped = text.length <= MAX_TRACEBACK ? text : text.slice(-MAX_TRACEBACK);
+    if (capped.length <= this.left) {
+      this.left -= capped.length;
+      return capped === text ? text : own(capped);
+    }
+    const from = capped.indexOf('\n', capped.length - SHORT_TRACEBACK);
+    const last = from >= 0 && from < capped.length - 1 ? capped.slice(from + 1) : capped.slice(-SHORT_TRACEBACK);
+    return own(SHORTENED_MARK + last);
+  }
+}
+
+/**
+ * A copy of a string to keep. A slice of a longer string keeps that whole string alive (a chunk of the
+ * file being read, a traceback cut to its end); the copy holds only its own characters.
+ */
+export function own(text: string): string {
+  return text.length < 13 ? text : (text + ' ').slice(0, -1);
+}
