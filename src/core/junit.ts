@@ -11,7 +11,7 @@
 import { TextDecoder } from 'node:util';
 import { SmokesError } from './errors';
 import { readChunks, Utf8Chunks } from './fileText';
-import { own, TracebackBudget } from './keptText';
+import { lastLines, MAX_TRACEBACK, own, SHORT_TRACEBACK, shortened, TracebackBudget } from './keptText';
 
 export type JUnitOutcome = 'passed' | 'failed' | 'error' | 'skipped' | 'xfailed';
 
@@ -89,6 +89,11 @@ function blank(text: string, from: number, to: number): boolean {
 function decode(text: string): string {
   let amp = text.indexOf('&');
   if (amp < 0) return text;
+  // The named entities alone (pytest escapes no other character in text) are replaced by native passes,
+  // `&amp;` last so that what it leaves is not read again; a character reference needs the loop below.
+  if (!text.includes('&#', amp)) {
+    return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'").replaceAll('&amp;', '&');
+  }
   // A hand loop: a traceback has an entity on many lines (quotes, `<`, `>`), and a regular expression
   // with a replacement callback per entity was a large share of the reading time.
   const parts: string[] = [];
@@ -160,8 +165,10 @@ function entityEnd(text: string, amp: number): number {
 export class JUnitReader {
   private buf = '';
   private pos = 0;
-  /** Lines in the text already dropped from `buf` (the line of an error is counted only when there is one). */
+  /** Lines in the text already dropped from `buf`, when the reader counts them (see the constructor). */
   private linesDropped = 0;
+  /** Characters of text already dropped from `buf`. */
+  private charsDropped = 0;
   private seenAnything = false;
   private root: string | null = null;
   private readonly stack: string[] = [];
@@ -180,10 +187,18 @@ export class JUnitReader {
   private readonly budget = new TracebackBudget();
   private readonly report: JUnitReport = { cases: [], totals: { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 } };
 
+  /**
+   * `countLines`: count the lines of the text as it is dropped, so an error names its line. Without it an
+   * error names its character offset (Malformed), and the caller that can read the text again finds the
+   * line then (readJUnitFile): a count of every line read costs more than the rest of reading a small file.
+   */
+  constructor(private readonly countLines = true) {}
+
   push(chunk: string): void {
     if (chunk === '') return;
     if (this.pos > 0) {
-      this.linesDropped += countLines(this.buf, 0, this.pos);
+      if (this.countLines) this.linesDropped += linesIn(this.buf, this.pos);
+      this.charsDropped += this.pos;
       this.buf = this.buf.slice(this.pos) + chunk;
     } else this.buf += chunk;
     this.pos = 0;
@@ -205,8 +220,8 @@ export class JUnitReader {
   }
 
   private malformed(what: string): SmokesError {
-    const line = 1 + this.linesDropped + countLines(this.buf, 0, this.pos);
-    return unreadable(`The JUnit XML is malformed or cut short (line ${line}: ${what}).`);
+    if (!this.countLines) return new Malformed(this.charsDropped + this.pos, what);
+    return unreadable(malformedMessage(1 + this.linesDropped + linesIn(this.buf, this.pos), what));
   }
 
   private scan(): void {
@@ -475,12 +490,13 @@ export class JUnitReader {
     if (!el) return out;
     if (el.message !== undefined) out.message = el.message;
     const joined = el.text.length === 1 ? el.text[0] : el.text.join('');
-    if (joined !== '') {
+    if (joined.length > MAX_TRACEBACK) out.text = this.budget.keep(decode(joined));
+    else if (this.budget.take(joined.length)) {
+      // Counted before decoding (entities make the text shorter), so a text not kept whole is never decoded
+      // whole. A decoded or joined text is a new string already; one piece undecoded is a slice of a chunk.
       const text = decode(joined);
-      const kept = this.budget.keep(text);
-      // A decoded or joined text is a new string already; one piece undecoded is a slice of a chunk.
-      out.text = kept === joined && el.text.length === 1 ? own(kept) : kept;
-    }
+      if (text !== '') out.text = text === joined && el.text.length === 1 ? own(text) : text;
+    } else out.text = shortened(decode(lastLines(joined, SHORT_TRACEBACK)));
     if (el.type !== undefined) out.type = el.type;
     return out;
   }
@@ -493,10 +509,25 @@ function knownName(text: string, from: number, to: number): string | undefined {
   return undefined;
 }
 
-function countLines(text: string, from: number, to: number): number {
+/** Line breaks in `text` before `to`. */
+function linesIn(text: string, to: number): number {
   let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = text.indexOf('\n'); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+function malformedMessage(line: number | null, what: string): string {
+  return `The JUnit XML is malformed or cut short (${line === null ? '' : `line ${line}: `}${what}).`;
+}
+
+/** A malformed file found by a reader that does not count lines: where, as a character offset in its text. */
+class Malformed extends SmokesError {
+  constructor(
+    readonly offset: number,
+    readonly what: string,
+  ) {
+    super('junit-unreadable', malformedMessage(null, what), HINT);
+  }
 }
 
 function endOf(index: number, extra: number): number {
@@ -511,7 +542,25 @@ export function parseJUnit(xml: string): JUnitReport {
 
 /** Streams a JUnit file through the reader (the runner's path: no copy of the whole file in memory). */
 export async function readJUnitFile(path: string): Promise<JUnitReport> {
-  const reader = new JUnitReader();
+  const reader = new JUnitReader(false);
+  try {
+    await readText(path, (text) => reader.push(text));
+    return reader.end();
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    // The line of the fault, counted now that there is one.
+    let line = 1;
+    let left = error.offset;
+    await readText(path, (text) => {
+      if (left > 0) line += linesIn(text, left);
+      left -= text.length;
+    });
+    throw unreadable(malformedMessage(line, error.what));
+  }
+}
+
+/** The file's text, chunk by chunk, in the encoding it names (see sniffEncoding). */
+async function readText(path: string, onText: (text: string) => void): Promise<void> {
   let decoder: StrictDecoder | null = null;
   await readChunks(path, (chunk) => {
     let bytes: Uint8Array = chunk;
@@ -520,18 +569,15 @@ export async function readJUnitFile(path: string): Promise<JUnitReport> {
       decoder = new StrictDecoder(encoding);
       bytes = bytes.subarray(skip);
     }
-    reader.push(decoder.decode(bytes));
+    onText(decoder.decode(bytes));
   });
-  if (decoder) reader.push((decoder as StrictDecoder).end());
-  return reader.end();
+  if (decoder) onText((decoder as StrictDecoder).end());
 }
 
+const HINT = 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.';
+
 function unreadable(message: string, hint?: string): SmokesError {
-  return new SmokesError(
-    'junit-unreadable',
-    message,
-    hint ?? 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
-  );
+  return new SmokesError('junit-unreadable', message, hint ?? HINT);
 }
 
 const NOT_PYTEST = 'This file was not written by pytest --junitxml as it is; point Smokes Fixer at the file pytest wrote.';

@@ -15,17 +15,31 @@ export const SHORTENED_MARK = '… (earlier lines not kept)\n';
 export class TracebackBudget {
   private left = TRACEBACK_BUDGET;
 
+  /** Counts a traceback of `length` characters against the budget: true when it is kept whole. */
+  take(length: number): boolean {
+    if (length > this.left) return false;
+    this.left -= length;
+    return true;
+  }
+
   /** The part of `text` to keep: the same string when it is kept whole, else a copy of its end. */
   keep(text: string): string {
     const capped = text.length <= MAX_TRACEBACK ? text : text.slice(-MAX_TRACEBACK);
-    if (capped.length <= this.left) {
-      this.left -= capped.length;
-      return capped === text ? text : own(capped);
-    }
-    const from = capped.indexOf('\n', capped.length - SHORT_TRACEBACK);
-    const last = from >= 0 && from < capped.length - 1 ? capped.slice(from + 1) : capped.slice(-SHORT_TRACEBACK);
-    return own(SHORTENED_MARK + last);
+    if (this.take(capped.length)) return capped === text ? text : own(capped);
+    return shortened(capped);
   }
+}
+
+/** A traceback past the budget: its last lines after SHORTENED_MARK, as a string of its own. */
+export function shortened(text: string): string {
+  return own(SHORTENED_MARK + lastLines(text, SHORT_TRACEBACK));
+}
+
+/** The end of `text` from the start of a line, at most `max` characters (cut inside a longer line). */
+export function lastLines(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const from = text.indexOf('\n', text.length - max - 1);
+  return from >= 0 && from < text.length - 1 ? text.slice(from + 1) : text.slice(-max);
 }
 
 /**

@@ -114,6 +114,19 @@ describe('parseJUnit', () => {
     }).toThrow(/line 8: <\/testcase> closes <testsuite>/);
   });
 
+  it('names the line of the fault in a file of several chunks, as the text reader does', async () => {
+    const lines = ['<?xml version="1.0" encoding="utf-8"?>', '<testsuites>', '<testsuite tests="40000">'];
+    for (let i = 0; i < 40_000; i++) lines.push(`<testcase classname="a" name="t${i}" time="0"><failure message="m">E   é\nE   x</failure></testcase>`);
+    lines.push('</testcase>', '</testsuite></testsuites>');
+    const xml = lines.join('\n');
+    const file = join(dir, 'fault.xml');
+    writeFileSync(file, xml);
+    expect(Buffer.byteLength(xml)).toBeGreaterThan(3 * 1024 * 1024);
+    const line = 3 + 40_000 * 2 + 1;
+    await expect(readJUnitFile(file)).rejects.toThrow(`line ${line}: </testcase> closes <testsuite>`);
+    expect(() => parseJUnit(xml)).toThrow(`line ${line}: </testcase> closes <testsuite>`);
+  });
+
   it("reads a <testcase> the same in pytest's own form and in any other legal form", () => {
     const suite = (cases: string) => `<testsuites><testsuite tests="1">${cases}</testsuite></testsuites>`;
     const expected = { classname: 'tests.smoke.test_a', name: 'test_b[x>1]', time: 0.5, outcome: 'passed' };
