@@ -350,16 +350,61 @@ class AddressCheck {
   }
 }
 
-/** Node ids by JUnit address (classname, then name): where each is in the run's lists, the first one kept. */
-function addressIndex(nodeids: string[]): Map<string, Map<string, number>> {
-  const byAddress = new Map<string, Map<string, number>>();
-  for (let i = 0; i < nodeids.length; i++) {
-    const a = junitAddress(nodeids[i]);
-    let names = byAddress.get(a.classname);
-    if (!names) byAddress.set(a.classname, (names = new Map<string, number>()));
-    if (!names.has(a.name)) names.set(a.name, i);
+type CollectedItem = CollectedRecord['items'][number];
+
+/**
+ * Node ids of the cases that are not where the collected order puts them (a plugin that shuffles, a test
+ * reported twice, a node id known only from a record), by JUnit address; built when the first one comes.
+ */
+class AddressIndex {
+  private nodeids: string[] | null = null;
+  private byAddress: Map<string, Map<string, number>> | null = null;
+  private declared: Map<string, CollectedItem> | null = null;
+
+  constructor(private readonly summary: PluginSummary) {}
+
+  /** The case's node id and its index among the collected (-1 when it is not collected); a guess when unknown. */
+  find(c: JUnitCase): { nodeid: string; at: number } {
+    const { collected, tests, collectErrors } = this.summary;
+    const nodeids = (this.nodeids ??= [...collected.map((i) => i.nodeid), ...tests.map((t) => t.nodeid), ...collectErrors.map((e) => e.nodeid)]);
+    if (!this.byAddress) {
+      // The first node id of an address counts.
+      this.byAddress = new Map();
+      for (let i = 0; i < nodeids.length; i++) {
+        const a = junitAddress(nodeids[i]);
+        let names = this.byAddress.get(a.classname);
+        if (!names) this.byAddress.set(a.classname, (names = new Map<string, number>()));
+        if (!names.has(a.name)) names.set(a.name, i);
+      }
+    }
+    const found = this.byAddress.get(c.classname)?.get(c.name);
+    if (found === undefined) return { nodeid: guessNodeid(c), at: -1 };
+    return { nodeid: nodeids[found], at: found < collected.length ? found : -1 };
   }
-  return byAddress;
+
+  /** The collected item of a node id found by `find` outside the collected list (by a record's node id). */
+  item(nodeid: string): CollectedItem | undefined {
+    const collected = this.summary.collected;
+    if (collected.length === 0) return undefined;
+    return (this.declared ??= new Map(collected.map((i) => [i.nodeid, i]))).get(nodeid);
+  }
+}
+
+/** A case's result: its outcome (xpassed from its records), time, text, location, and compared values. */
+function caseResult(c: JUnitCase, nodeid: string, own: TestRecord[] | undefined, item: CollectedItem | undefined): TestCaseResult {
+  let outcome: TestOutcome = c.outcome;
+  if (own && outcome === 'passed' && own.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
+  const result: TestCaseResult = { nodeid, outcome, durationMs: Math.round(c.time * 1000) };
+  if (c.outcome !== 'passed') {
+    if (c.message !== undefined) result.message = plainText(c.message);
+    if (c.text !== undefined) result.text = plainText(c.text);
+  }
+  const loc = testLocation(own, item);
+  if (loc) result.location = loc;
+  const failedCall = own?.find((r) => r.when === 'call' && r.outcome === 'failed');
+  if (failedCall?.expected !== undefined) result.expected = failedCall.expected;
+  if (failedCall?.actual !== undefined) result.actual = failedCall.actual;
+  return result;
 }
 
 export function assembleRun(
@@ -367,60 +412,29 @@ export function assembleRun(
   summary: PluginSummary,
 ): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected' | 'collectedFiles'> {
   const collected = summary.collected;
-  // Cases out of the collected order (a plugin that shuffles, a test reported twice, a node id known only
-  // from a record) are found by address; the index is built only when the first such case comes.
-  let nodeids: string[] | null = null;
-  let byAddress: Map<string, Map<string, number>> | null = null;
-  let declared: Map<string, CollectedRecord['items'][number]> | null = null;
   const records = new Map<string, TestRecord[]>();
   for (const r of summary.tests) {
     const list = records.get(r.nodeid);
     if (list) list.push(r);
     else records.set(r.nodeid, [r]);
   }
-
   const check = new AddressCheck();
+  const index = new AddressIndex(summary);
   const list: TestCaseResult[] = [];
   // Where each node id's result is in `list`: by its place among the collected, else by node id.
   const slotOfCollected = new Int32Array(collected.length).fill(-1);
   const slotOf = new Map<string, number>();
   let next = 0;
   for (const c of junit?.cases ?? []) {
-    let at = -1;
+    let at = next;
     let nodeid: string;
-    if (next < collected.length && check.matches(collected[next].nodeid, c.classname, c.name)) {
-      at = next++;
-      nodeid = collected[at].nodeid;
-    } else {
-      nodeids ??= [...collected.map((i) => i.nodeid), ...summary.tests.map((t) => t.nodeid), ...summary.collectErrors.map((e) => e.nodeid)];
-      byAddress ??= addressIndex(nodeids);
-      const found = byAddress.get(c.classname)?.get(c.name);
-      if (found === undefined) nodeid = guessNodeid(c);
-      else {
-        nodeid = nodeids[found];
-        if (found < collected.length) {
-          // Back in the collected order from here (past tests that were deselected or did not run).
-          at = found;
-          next = found + 1;
-        }
-      }
+    if (next < collected.length && check.matches(collected[next].nodeid, c.classname, c.name)) nodeid = collected[next++].nodeid;
+    else {
+      ({ nodeid, at } = index.find(c));
+      // Back in the collected order from here (past tests that were deselected or did not run).
+      if (at >= 0) next = at + 1;
     }
-    const own = records.get(nodeid);
-    let outcome: TestOutcome = c.outcome;
-    if (outcome === 'passed' && own?.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
-    const result: TestCaseResult = { nodeid, outcome, durationMs: Math.round(c.time * 1000) };
-    if (c.outcome !== 'passed') {
-      if (c.message !== undefined) result.message = plainText(c.message);
-      if (c.text !== undefined) result.text = plainText(c.text);
-    }
-    let item = at >= 0 ? collected[at] : undefined;
-    if (at < 0 && collected.length > 0) item = (declared ??= new Map(collected.map((i) => [i.nodeid, i]))).get(nodeid);
-    const loc = testLocation(own, item);
-    if (loc) result.location = loc;
-    const failedCall = own?.find((r) => r.when === 'call' && r.outcome === 'failed');
-    if (failedCall?.expected !== undefined) result.expected = failedCall.expected;
-    if (failedCall?.actual !== undefined) result.actual = failedCall.actual;
-
+    const result = caseResult(c, nodeid, records.get(nodeid), at >= 0 ? collected[at] : index.item(nodeid));
     const slot = at >= 0 ? slotOfCollected[at] : (slotOf.get(nodeid) ?? -1);
     if (slot < 0) {
       if (at >= 0) slotOfCollected[at] = list.length;
@@ -428,7 +442,7 @@ export function assembleRun(
       list.push(result);
     } else {
       const earlier = list[slot];
-      if (SEVERITY[outcome] > SEVERITY[earlier.outcome]) list[slot] = { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs };
+      if (SEVERITY[result.outcome] > SEVERITY[earlier.outcome]) list[slot] = { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs };
     }
   }
 
