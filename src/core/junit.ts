@@ -60,6 +60,8 @@ const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
  * character at a time; any other form of the tag takes the general way, to the same result.
  */
 const PYTEST_CASE = /<testcase classname="([^"&<]*)" name="([^"&<]*)"(?: file="[^"&<]*" line="[^"&<]*")? time="([^"&<]*)"( \/)?>/y;
+/** A <failure>, <error> or <skipped> start tag as pytest writes it (`type` only on <skipped>), entities allowed. */
+const PYTEST_RESULT = /<(failure|error|skipped)(?: type="([^"<]*)")? message="([^"<]*)"( \/)?>/y;
 /** The inside of a declaration up to its `>`: anything but quotes and brackets, and whole quoted values. */
 const TAG_BODY = /(?:[^"'<>]+|"[^"]*"|'[^']*')*/y;
 
@@ -257,12 +259,30 @@ export class JUnitReader {
    * is found).
    */
   private startTag(buf: string, lt: number): number {
-    if (buf.charCodeAt(lt + 1) === 116 /* t */) {
+    const c = buf.charCodeAt(lt + 1);
+    if (c === 116 /* t */) {
       PYTEST_CASE.lastIndex = lt;
       const m = PYTEST_CASE.exec(buf);
       if (m !== null) return this.pytestCase(m, PYTEST_CASE.lastIndex);
+    } else if (c === 102 /* f */ || c === 101 /* e */ || c === 115 /* s */) {
+      PYTEST_RESULT.lastIndex = lt;
+      const m = PYTEST_RESULT.exec(buf);
+      if (m !== null && this.stack.length > 0) return this.pytestResult(m, PYTEST_RESULT.lastIndex);
     }
     return this.tag(buf, lt);
+  }
+
+  /** A result tag in pytest's own form (see PYTEST_RESULT) inside the root: what `tag` and `opened` do. */
+  private pytestResult(m: RegExpExecArray, end: number): number {
+    const name = m[1] === FAILURE ? FAILURE : m[1] === ERROR ? ERROR : SKIPPED;
+    if (this.inCase && this.stack[this.stack.length - 1] === TESTCASE) {
+      const element: Element = { message: kept(m[3]), text: [] };
+      if (m[2] !== undefined) element.type = kept(m[2]);
+      this.result(name, element);
+    }
+    if (m[4] === undefined) this.stack.push(name);
+    else this.closed(name);
+    return end;
   }
 
   /** A <testcase> tag in pytest's own form (see PYTEST_CASE): what `tag` and `opened` do, from the match. */
@@ -416,9 +436,7 @@ export class JUnitReader {
 
   /** The value of the attribute at `k` (see `attr`), decoded, as a string of its own. */
   private value(buf: string, k: number): string {
-    const raw = buf.slice(this.attrs[k + 2], this.attrs[k + 3]);
-    const text = decode(raw);
-    return text === raw ? own(raw) : text;
+    return kept(buf.slice(this.attrs[k + 2], this.attrs[k + 3]));
   }
 
   private number(buf: string, key: string): number {
@@ -445,11 +463,7 @@ export class JUnitReader {
       if (message >= 0) element.message = this.value(buf, message);
       const type = this.attr(buf, 'type');
       if (type >= 0) element.type = this.value(buf, type);
-      // Only the first of each kind counts (as it did with a generic parser's arrays).
-      if (name === FAILURE) this.failure ??= element;
-      else if (name === ERROR) this.error ??= element;
-      else this.skipped ??= element;
-      this.capture = element;
+      this.result(name, element);
     } else if (name === TESTSUITE && (depth === 0 || parent === TESTSUITES)) {
       const t = this.report.totals;
       t.tests += this.number(buf, 'tests');
@@ -458,6 +472,15 @@ export class JUnitReader {
       t.skipped += this.number(buf, 'skipped');
       t.time += this.number(buf, 'time');
     }
+  }
+
+  /** A <failure>, <error> or <skipped> opened in the case: its text is read from here. */
+  private result(name: string, element: Element): void {
+    // Only the first of each kind counts (as it did with a generic parser's arrays).
+    if (name === FAILURE) this.failure ??= element;
+    else if (name === ERROR) this.error ??= element;
+    else this.skipped ??= element;
+    this.capture = element;
   }
 
   /** The case's classname: the previous case's string when it is the same (the cases of a file share one). */
@@ -500,6 +523,12 @@ export class JUnitReader {
     if (el.type !== undefined) out.type = el.type;
     return out;
   }
+}
+
+/** An attribute value sliced from the text, decoded, as a string of its own (a slice keeps its chunk alive). */
+function kept(raw: string): string {
+  const text = decode(raw);
+  return text === raw ? own(raw) : text;
 }
 
 /** `name` between `from` and `to` as one of the KNOWN constants, or undefined. */

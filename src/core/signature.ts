@@ -23,9 +23,12 @@ export interface SignatureParts {
 }
 
 export function makeSignature(f: SignatureParts): string {
-  const location = f.location ? `${f.location.file}:${f.location.line}` : '?';
   const type = f.exceptionType.trim() || '?';
-  return [f.nodeid, type, location, normalizeMessage(f.message, type)].join(SIGNATURE_SEPARATOR);
+  return joinSignature(f.nodeid, type, f.location, normalizeMessage(f.message, type));
+}
+
+function joinSignature(nodeid: string, type: string, location: CrashLocation | null, message: string): string {
+  return [nodeid, type, location ? `${location.file}:${location.line}` : '?', message].join(SIGNATURE_SEPARATOR);
 }
 
 /** Splits a signature back into its parts (the message may itself contain the separator). */
@@ -128,8 +131,13 @@ function failure(
   const exceptionType = record.excType || exceptionTypeFromMessage(rawMessage) || '?';
   const loc = location(crash, record);
   // An exception without a message reads as its type, as pytest's crash message does.
-  const message = normalizeMessage(rawMessage, exceptionType) || exceptionType;
-  const out: Failure = { nodeid, kind, exceptionType, location: loc, message, signature: makeSignature({ nodeid, exceptionType, location: loc, message }) };
+  const normalized = normalizeMessage(rawMessage, exceptionType);
+  const message = normalized || exceptionType;
+  // makeSignature's normalization of the message again changes a normalized one only where a type prefix
+  // is left after the first was stripped (`E: E: x`); that check is all it costs here otherwise.
+  const type = exceptionType.trim() || '?';
+  const again = normalized !== '' && type === exceptionType && stripTypePrefix(normalized, type) === normalized ? normalized : normalizeMessage(message, type);
+  const out: Failure = { nodeid, kind, exceptionType, location: loc, message, signature: joinSignature(nodeid, type, loc, again) };
   // pytest colours assertion diffs inside the traceback text under --color=yes; keep it plain.
   if (longrepr) out.longrepr = stripAnsi(longrepr);
   return out;

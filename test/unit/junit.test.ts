@@ -140,6 +140,17 @@ describe('parseJUnit', () => {
     ]) {
       expect(parseJUnit(suite(form)).cases, form).toEqual([expected]);
     }
+    // The same for <failure>, <error> and <skipped>.
+    const inCase = (result: string) => suite(`<testcase classname="a" name="t" time="0">${result}</testcase>`);
+    for (const [forms, expectedCase] of [
+      [['<failure message="a &amp; b">tb</failure>', "<failure  message='a &amp; b' >tb</failure>"], { outcome: 'failed', message: 'a & b', text: 'tb' }],
+      [['<error message="e">x</error>', '<error message="e" type="t0">x</error>'], { outcome: 'error', message: 'e', text: 'x' }],
+      [['<skipped type="pytest.skip" message="m">w</skipped>', '<skipped message="m" type="pytest.skip">w</skipped>'], { outcome: 'skipped', type: 'pytest.skip', message: 'm', text: 'w' }],
+      [['<skipped type="pytest.xfail" message="bug" />', '<skipped message="bug" type="pytest.xfail"/>'], { outcome: 'xfailed', type: 'pytest.xfail', message: 'bug' }],
+    ] as const) {
+      for (const form of forms) expect(parseJUnit(inCase(form)).cases[0], form).toMatchObject(expectedCase);
+    }
+    expect(parseJUnit(inCase('<error message="e" type="t0">x</error>')).cases[0].type).toBe('t0');
     // The cases of one file share their classname string.
     const two = parseJUnit(suite('<testcase classname="tests.smoke.test_a" name="t1" time="1" /><testcase classname="tests.smoke.test_a" name="t2" time="x" />'));
     expect(two.cases.map((c) => [c.classname, c.name, c.time])).toEqual([['tests.smoke.test_a', 't1', 1], ['tests.smoke.test_a', 't2', 0]]);
