@@ -1,53 +1,73 @@
-// Reading a large text file in chunks (the JUnit XML, the plugin's records): one buffer reused for every
-// chunk, read with plain fs.read (the stream modules cost a fresh process more to load than a small file
-// takes to read), and UTF-8 checked and decoded natively. Text that is ASCII, as JSON lines and most
-// pytest output are, becomes one byte per character, half the memory of a decoder's UTF-16 strings.
+// Reading a large text file in chunks (the JUnit XML, the plugin's records): buffers reused from read to
+// read, plain fs.read (the stream modules cost a fresh process more to load than a small file takes to
+// read), and UTF-8 checked and decoded natively. Text that is ASCII, as JSON lines and most pytest output
+// are, becomes one byte per character, half the memory of a decoder's UTF-16 strings.
 
 import { isAscii, isUtf8 } from 'node:buffer';
 import { closeSync, openSync, read, readSync } from 'node:fs';
 
-const CHUNK = 1 << 20;
 /**
- * What a chunk is handed on in. Text decoded from it stays below V8's large-object size (128 kB), so it
- * is young-generation garbage, freed by the next scavenge, rather than a large object that only a full
- * collection frees (a 68 MB file left its whole text behind before one came).
+ * What the bytes are handed on in. Text decoded from a piece stays below V8's large-object size (128 kB),
+ * so it is young-generation garbage, freed by the next scavenge, rather than a large object that only a
+ * full collection frees (a 68 MB file left its whole text behind before one came).
  */
 const PIECE = 1 << 16;
+/** Read at once after the first: the next one is read while this one is handled. */
+const CHUNK = 1 << 20;
+/**
+ * Buffers kept for the next read. A new buffer costs a page fault for every 4 kB on its first use (about
+ * 1 ms per MB here, more than reading a small file takes): one of PIECE bytes, and two of CHUNK bytes (a
+ * chunk and the one read ahead) once a file was larger than 1 MB.
+ */
+const pieceBuffers: Buffer[] = [];
+const chunkBuffers: Buffer[] = [];
 
 /**
- * Calls `onChunk` with the file's bytes in order, 64 kB at a time (a file under 1 MB at once); the bytes are
- * overwritten after the call returns. The first 1 MB is read at once (a file that small is read without a trip through the thread
- * pool, which costs more than the read); after it, the next 1 MB is read while this one is handled, so the
- * reading waits on the disk as little as it can and other work runs between chunks.
+ * Calls `onChunk` with the file's bytes in order, 64 kB at a time; the bytes are overwritten after the call
+ * returns. The first 1 MB is read synchronously into one small buffer: a small file is read without a trip
+ * through the thread pool, which costs more than the read. The rest is read 1 MB at a time, each read while
+ * the one before is handled, and other work runs between them.
  */
 export async function readChunks(path: string, onChunk: (bytes: Buffer) => void): Promise<void> {
   const fd = openSync(path, 'r');
+  try {
+    const piece = pieceBuffers.pop() ?? Buffer.allocUnsafe(PIECE);
+    let total = 0;
+    try {
+      for (let n = readSync(fd, piece, 0, PIECE, null); n > 0; n = readSync(fd, piece, 0, PIECE, null)) {
+        onChunk(piece.subarray(0, n));
+        total += n;
+        if (total >= CHUNK) break;
+      }
+    } finally {
+      // Nothing else read in the meantime: the synchronous part has no await.
+      pieceBuffers.push(piece);
+    }
+    if (total >= CHUNK) await readRest(fd, onChunk);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file after its first 1 MB, 1 MB at a time, each read while the one before is handled. */
+async function readRest(fd: number, onChunk: (bytes: Buffer) => void): Promise<void> {
   const readInto = (buffer: Buffer) => new Promise<number>((resolve, reject) => read(fd, buffer, 0, CHUNK, null, (error, n) => (error ? reject(error) : resolve(n))));
+  let current: Buffer = chunkBuffers.pop() ?? Buffer.allocUnsafe(CHUNK);
+  let spare: Buffer = chunkBuffers.pop() ?? Buffer.allocUnsafe(CHUNK);
   let pending: Promise<number> | null = null;
   try {
-    let current: Buffer = Buffer.allocUnsafe(CHUNK);
-    let spare: Buffer | null = null;
-    let n = readSync(fd, current, 0, CHUNK, null);
-    // A file that fits in one chunk is handed on whole: its text is small enough to leave to a full
-    // collection, and one piece is cheaper to read than sixteen.
-    const piece = n < CHUNK ? CHUNK : PIECE;
+    let n = await readInto(current);
     while (n > 0) {
-      // Only a file longer than one chunk needs the second buffer.
-      if (n === CHUNK) {
-        spare ??= Buffer.allocUnsafe(CHUNK);
-        pending = readInto(spare);
-      }
-      for (let from = 0; from < n; from += piece) onChunk(current.subarray(from, Math.min(n, from + piece)));
-      if (pending && spare) {
-        n = await pending;
-        pending = null;
-        [current, spare] = [spare, current];
-      } else n = readSync(fd, current, 0, CHUNK, null);
+      pending = readInto(spare);
+      for (let from = 0; from < n; from += PIECE) onChunk(current.subarray(from, Math.min(n, from + PIECE)));
+      n = await pending;
+      pending = null;
+      [current, spare] = [spare, current];
     }
   } finally {
-    // A read still under way (the handler threw) finishes before its file is closed.
+    // A read still under way (the handler threw) finishes before its file is closed and its buffer reused.
     await pending?.catch(() => 0);
-    closeSync(fd);
+    for (const buffer of [current, spare]) if (chunkBuffers.length < 2) chunkBuffers.push(buffer);
   }
 }
 
