@@ -151,6 +151,19 @@ describe('parseJUnit', () => {
       for (const form of forms) expect(parseJUnit(inCase(form)).cases[0], form).toMatchObject(expectedCase);
     }
     expect(parseJUnit(inCase('<error message="e" type="t0">x</error>')).cases[0].type).toBe('t0');
+    // And for <testsuites> and <testsuite>, whose totals are summed.
+    const totals = { tests: 4, failures: 2, errors: 1, skipped: 3, time: 0.5 };
+    for (const form of [
+      '<testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="2" skipped="3" tests="4" time="0.5" timestamp="2026-01-01T00:00:00" hostname="h"></testsuite></testsuites>',
+      '<testsuites><testsuite name="pytest" errors="1" failures="2" skipped="3" tests="4" time="0.5" /></testsuites>',
+      '<testsuite name="pytest" errors="1" failures="2" skipped="3" tests="4" time="0.5" hostname="h"></testsuite>',
+      '<testsuites  name="t"><testsuite tests="4" time="0.5" errors="1" failures="2" skipped="3" name="pytest"/></testsuites>',
+      '<testsuite errors="1" failures="2" hostname="h" name="pytest" skipped="3" tests="4" time="0.5" timestamp="t"></testsuite>',
+    ]) {
+      expect(parseJUnit(form).totals, form).toEqual(totals);
+    }
+    // A <testsuite> inside another counts only with the outer one.
+    expect(parseJUnit('<testsuite name="a" errors="0" failures="0" skipped="0" tests="1" time="1"><testsuite name="b" errors="0" failures="0" skipped="0" tests="7" time="1" /></testsuite>').totals.tests).toBe(1);
     // The cases of one file share their classname string.
     const two = parseJUnit(suite('<testcase classname="tests.smoke.test_a" name="t1" time="1" /><testcase classname="tests.smoke.test_a" name="t2" time="x" />'));
     expect(two.cases.map((c) => [c.classname, c.name, c.time])).toEqual([['tests.smoke.test_a', 't1', 1], ['tests.smoke.test_a', 't2', 0]]);
