@@ -537,7 +537,11 @@ export class JUnitReader {
       // whole. A decoded or joined text is a new string already; one piece undecoded is a slice of a chunk.
       const text = decode(joined);
       if (text !== '') out.text = text === joined && el.text.length === 1 ? own(text) : text;
-    } else out.text = shortened(decode(lastLines(joined, SHORT_TRACEBACK)));
+    } else {
+      // Its last lines as the records' copy of the same traceback is shortened (keptText.ts), so that the run
+      // keeps one string for both: decoded from enough of its end (pytest's entities are 4 or 5 characters).
+      out.text = shortened(decode(lastLines(joined, 8 * SHORT_TRACEBACK)));
+    }
     if (el.type !== undefined) out.type = el.type;
     return out;
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SmokesError } from '../../src/core/errors';
 import { JUnitReader, parseJUnit, readJUnitFile } from '../../src/core/junit';
-import { MAX_TRACEBACK, SHORTENED_MARK, TRACEBACK_BUDGET } from '../../src/core/keptText';
+import { MAX_TRACEBACK, SHORTENED_MARK, shortened, TRACEBACK_BUDGET, TracebackBudget } from '../../src/core/keptText';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-junit-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -212,6 +212,16 @@ describe('parseJUnit', () => {
     expect(last.startsWith(SHORTENED_MARK)).toBe(true);
     expect(huge.endsWith(last.slice(SHORTENED_MARK.length))).toBe(true);
     expect(last.length).toBeLessThan(1100);
+    // Shortened as the records' copy of the same traceback is, entities and all, so the run keeps one string.
+    const tb = Array.from({ length: 300 }, (_, i) => `>   assert f(${i}) == "x" & y < z`).join('\n');
+    const xml = tb.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const many = Array.from({ length: 1000 }, (_, i) => `<testcase classname="a" name="t${i}" time="0"><failure message="m">${xml}</failure></testcase>`);
+    const read = parseJUnit(`<testsuite>${many.join('')}</testsuite>`).cases;
+    const budget = new TracebackBudget();
+    const records = read.map(() => budget.keep(tb));
+    // (The budget counts the XML's characters, entities unread, so the JUnit copies are shortened a little sooner.)
+    expect(read[0].text === records[0] && read[999].text === records[999]).toBe(true);
+    expect(records[999]).toBe(shortened(tb));
   });
 });
 
