@@ -3,10 +3,15 @@
 // then parsed the whole text at a few MB/s, which a 5,000-test suite paid on every run. Well-formedness
 // is still checked (every tag closed, in order), so a file cut short by a killed run is a clear error,
 // not half a result.
+//
+// Tags are read in place with indexOf and charCodeAt: no regular expression, no slice of a tag or of an
+// attribute that is not kept. Per test case only its kept strings are made, so a report of 100k cases
+// costs little more than its traceback text.
 
-import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { SmokesError } from './errors';
+import { readChunks, Utf8Chunks } from './fileText';
+import { lastLines, MAX_TRACEBACK, own, SHORT_TRACEBACK, shortened, TracebackBudget } from './keptText';
 
 export type JUnitOutcome = 'passed' | 'failed' | 'error' | 'skipped' | 'xfailed';
 
@@ -18,7 +23,10 @@ export interface JUnitCase {
   outcome: JUnitOutcome;
   /** The `message` attribute of the failure/error/skipped element. */
   message?: string;
-  /** The element's text: the formatted traceback (changes with --tb) or the skip location. */
+  /**
+   * The element's text: the formatted traceback (changes with --tb) or the skip location. Its last
+   * 20,000 characters, and past the report's budget its last lines only (keptText.ts).
+   */
   text?: string;
   /** The `type` attribute (`pytest.skip`, `pytest.xfail`), when present. */
   type?: string;
@@ -36,92 +44,157 @@ interface Element {
   text: string[];
 }
 
-interface OpenCase {
-  classname: string;
-  name: string;
-  time: number;
-  failure?: Element;
-  error?: Element;
-  skipped?: Element;
-}
-
-const RESULT_ELEMENTS = new Set(['failure', 'error', 'skipped']);
-const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const NUMERIC = /^(?:#x[0-9a-fA-F]+|#[0-9]+)$/;
+// Element names are these constants when they are one of them, so the stack and the checks compare
+// references, and a tag's name is sliced out of the text only when it is none of them.
+const TESTSUITES = 'testsuites';
+const TESTSUITE = 'testsuite';
+const TESTCASE = 'testcase';
+const FAILURE = 'failure';
+const ERROR = 'error';
+const SKIPPED = 'skipped';
+const KNOWN = [TESTSUITES, TESTSUITE, TESTCASE, FAILURE, ERROR, SKIPPED, 'properties', 'property', 'system-out', 'system-err'];
 const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
-/** The inside of a tag up to its `>`: anything but quotes and brackets, and whole quoted values. */
+/**
+ * A <testcase> start tag as pytest writes every one (ElementTree: these attributes in this order, with
+ * `file` and `line` under junit_family=xunit1), values without entities. Read by one match instead of a
+ * character at a time; any other form of the tag takes the general way, to the same result.
+ */
+const PYTEST_CASE = /<testcase classname="([^"&<]*)" name="([^"&<]*)"(?: file="[^"&<]*" line="[^"&<]*")? time="([^"&<]*)"( \/)?>/y;
+/** A <failure>, <error> or <skipped> start tag as pytest writes it (`type` only on <skipped>), entities allowed. */
+const PYTEST_RESULT = /<(failure|error|skipped)(?: type="([^"<]*)")? message="([^"<]*)"( \/)?>/y;
+/** <testsuites> and <testsuite> as pytest writes them (the suite's totals in this order). */
+const PYTEST_SUITES = /<testsuites(?: name="[^"<]*")?>/y;
+const PYTEST_SUITE = /<testsuite name="[^"<]*" errors="([^"&<]*)" failures="([^"&<]*)" skipped="([^"&<]*)" tests="([^"&<]*)" time="([^"&<]*)"(?: timestamp="[^"<]*")?(?: hostname="[^"<]*")?( \/)?>/y;
+/** The inside of a declaration up to its `>`: anything but quotes and brackets, and whole quoted values. */
 const TAG_BODY = /(?:[^"'<>]+|"[^"]*"|'[^']*')*/y;
 
+const LT = 60;
+const GT = 62;
+const SLASH = 47;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58;
+}
+
+/** Whether `text` between `from` and `to` is only white space (as `trim` sees it). */
+function blank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    return c > 127 && text.slice(i, to).trim() === '';
+  }
+  return true;
+}
+
+/** XML's five entities and character references; anything else stays as written (nothing is expanded). */
 function decode(text: string): string {
   let amp = text.indexOf('&');
   if (amp < 0) return text;
-  // A hand loop: a traceback has an entity on most lines (quotes, `<`, `>`), and a regular expression
-  // with a replacement callback per entity was a large share of the reading time.
+  // One pass and one copy (the parts joined), the searches left to indexOf: a traceback has entities on
+  // many lines (`>`, `<`, quotes).
   const parts: string[] = [];
   let from = 0;
   while (amp >= 0) {
-    const semi = entityEnd(text, amp);
-    let value: string | null = null;
-    if (semi > 0) {
-      const e = text.slice(amp + 1, semi);
-      if (e === 'quot') value = '"';
-      else if (e === 'lt') value = '<';
-      else if (e === 'gt') value = '>';
-      else if (e === 'amp') value = '&';
-      else if (e === 'apos') value = "'";
-      else if (NUMERIC.test(e)) {
-        const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        try {
-          value = String.fromCodePoint(code);
-        } catch {
-          value = null;
-        }
-      }
-    }
+    const semi = text.indexOf(';', amp + 1);
+    if (semi < 0) break; // no entity can end after this
+    // No entity is longer than 32 characters.
+    const value = semi - amp <= 33 ? entity(text, amp + 1, semi) : null;
     if (value !== null) {
       if (amp > from) parts.push(text.slice(from, amp));
       parts.push(value);
       from = semi + 1;
     }
-    amp = text.indexOf('&', value !== null ? semi + 1 : amp + 1);
+    amp = text.indexOf('&', value !== null ? from : amp + 1);
   }
+  if (from === 0) return text;
   if (from < text.length) parts.push(text.slice(from));
   return parts.join('');
 }
 
-/** Index of the `;` closing an entity that starts at `amp`, looking no further than any entity can be long. */
-function entityEnd(text: string, amp: number): number {
-  const last = Math.min(text.length, amp + 34);
-  for (let i = amp + 2; i < last; i++) if (text.charCodeAt(i) === 59 /* ; */) return i;
-  return -1;
+/** The character an entity between `from` and `semi` stands for, or null for one that is not XML's own. */
+function entity(text: string, from: number, semi: number): string | null {
+  const length = semi - from;
+  switch (text.charCodeAt(from)) {
+    case 108 /* l */:
+      return length === 2 && text.charCodeAt(from + 1) === 116 ? '<' : null;
+    case 103 /* g */:
+      return length === 2 && text.charCodeAt(from + 1) === 116 ? '>' : null;
+    case 113 /* q */:
+      return length === 4 && text.startsWith('quot', from) ? '"' : null;
+    case 97 /* a */:
+      if (length === 3 && text.startsWith('amp', from)) return '&';
+      return length === 4 && text.startsWith('apos', from) ? "'" : null;
+    case 35 /* # */:
+      return characterReference(text, from + 1, semi);
+    default:
+      return null;
+  }
 }
 
-function attributes(body: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  ATTRIBUTE.lastIndex = 0;
-  for (let m = ATTRIBUTE.exec(body); m; m = ATTRIBUTE.exec(body)) out[m[1]] = decode(m[2] ?? m[3] ?? '');
-  return out;
+/** `#10;`, `#x1B;`: the character, or null when the digits are not one (or name no character). */
+function characterReference(text: string, from: number, semi: number): string | null {
+  const hex = text.charCodeAt(from) === 120; /* x */
+  let code = 0;
+  let i = hex ? from + 1 : from;
+  if (i === semi) return null;
+  for (; i < semi; i++) {
+    const c = text.charCodeAt(i);
+    let digit: number;
+    if (c >= 48 && c <= 57) digit = c - 48;
+    else if (hex && c >= 97 && c <= 102) digit = c - 87;
+    else if (hex && c >= 65 && c <= 70) digit = c - 55;
+    else return null;
+    code = code * (hex ? 16 : 10) + digit;
+    if (code > 0x10ffff) return null;
+  }
+  return String.fromCodePoint(code);
 }
 
 /**
  * Incremental reader: `push` text as it arrives, `end` for the report. Holds only the unread tail of the
- * input and the cases read so far.
+ * input, the text of the element being read, and the cases read so far.
  */
 export class JUnitReader {
   private buf = '';
   private pos = 0;
-  /** Lines in the text already dropped from `buf` (the line of an error is counted only when there is one). */
+  /** Lines in the text already dropped from `buf`, when the reader counts them (see the constructor). */
   private linesDropped = 0;
+  /** Characters of text already dropped from `buf`. */
+  private charsDropped = 0;
   private seenAnything = false;
   private root: string | null = null;
   private readonly stack: string[] = [];
-  private current: OpenCase | null = null;
+  /** The attributes of the tag just read, four indexes into `buf` each: name start and end, value start and end. */
+  private readonly attrs: number[] = [];
+  private attrCount = 0;
+  /** The <testcase> being read: its attributes, and the first of each result element in it. */
+  private inCase = false;
+  private classname = '';
+  private name = '';
+  private time = 0;
+  private failure: Element | null = null;
+  private error: Element | null = null;
+  private skipped: Element | null = null;
   private capture: Element | null = null;
+  private readonly budget = new TracebackBudget();
   private readonly report: JUnitReport = { cases: [], totals: { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 } };
 
+  /**
+   * `countLines`: count the lines of the text as it is dropped, so an error names its line. Without it an
+   * error names its character offset (Malformed), and the caller that can read the text again finds the
+   * line then (readJUnitFile): a count of every line read costs more than the rest of reading a small file.
+   */
+  constructor(private readonly countLines = true) {}
+
   push(chunk: string): void {
+    if (chunk === '') return;
     if (this.pos > 0) {
-      this.linesDropped += countLines(this.buf, 0, this.pos);
+      if (this.countLines) this.linesDropped += linesIn(this.buf, this.pos);
+      this.charsDropped += this.pos;
       this.buf = this.buf.slice(this.pos) + chunk;
     } else this.buf += chunk;
     this.pos = 0;
@@ -138,17 +211,13 @@ export class JUnitReader {
     }
     if (this.stack.length > 0) throw this.malformed(`<${this.stack[this.stack.length - 1]}> is never closed`);
     if (this.root === null) throw this.malformed('no XML element');
-    if (this.root !== 'testsuites' && this.root !== 'testsuite') throw unreadable('The XML has no <testsuites> or <testsuite> element.');
+    if (this.root !== TESTSUITES && this.root !== TESTSUITE) throw unreadable('The XML has no <testsuites> or <testsuite> element.');
     return this.report;
   }
 
   private malformed(what: string): SmokesError {
-    const line = 1 + this.linesDropped + countLines(this.buf, 0, this.pos);
-    return unreadable(`The JUnit XML is malformed or cut short (line ${line}: ${what}).`);
-  }
-
-  private advance(to: number): void {
-    this.pos = to;
+    if (!this.countLines) return new Malformed(this.charsDropped + this.pos, what);
+    return unreadable(malformedMessage(1 + this.linesDropped + linesIn(this.buf, this.pos), what));
   }
 
   private scan(): void {
@@ -157,133 +226,370 @@ export class JUnitReader {
       const lt = buf.indexOf('<', this.pos);
       const textEnd = lt < 0 ? buf.length : lt;
       if (textEnd > this.pos) {
-        const text = buf.slice(this.pos, textEnd);
-        if (this.capture) this.capture.text.push(text);
-        else if (this.stack.length === 0 && text.trim()) {
-          // Text outside the root: not XML (pytest's summary line, an HTML page, ...).
-          if (lt < 0) return; // maybe the start of something; end() decides
+        if (this.capture) this.capture.text.push(buf.slice(this.pos, textEnd));
+        else if (!blank(buf, this.pos, textEnd)) {
+          if (this.stack.length === 0) {
+            // Text outside the root: not XML (pytest's summary line, an HTML page, ...).
+            if (lt < 0) return; // maybe the start of something; end() decides
+            this.seenAnything = true;
+            throw this.malformed(this.root === null ? 'text before the first element' : 'text after the root element');
+          }
           this.seenAnything = true;
-          throw this.malformed(this.root === null ? 'text before the first element' : 'text after the root element');
         }
-        if (text.trim()) this.seenAnything = true;
-        this.advance(textEnd);
+        this.pos = textEnd;
       }
       if (lt < 0) return;
-      const close = this.tagEnd(buf, lt);
-      if (close < 0) return; // the tag continues in the next chunk
+      const second = buf.charCodeAt(lt + 1);
+      const next =
+        second === SLASH ? this.endTag(buf, lt) : second === 63 /* ? */ ? instructionEnd(buf, lt) : second === 33 /* ! */ || second !== second ? this.markup(buf, lt) : this.startTag(buf, lt);
+      if (next < 0) return; // the tag continues in the next chunk
       this.seenAnything = true;
-      this.tag(buf, lt, close);
-      this.advance(close + 1);
+      this.pos = next;
     }
   }
 
-  /** Index of the `>` ending the markup that starts at `lt`, or -1 when it is not all here yet. */
-  private tagEnd(buf: string, lt: number): number {
-    const second = buf.charCodeAt(lt + 1);
-    if (second === 33 /* ! */ || Number.isNaN(second)) {
-      if (buf.length - lt < 9) {
-        if ('<!doctype'.startsWith(buf.slice(lt).toLowerCase())) return -1;
-      } else if (buf.slice(lt, lt + 9).toLowerCase() === '<!doctype') {
-        // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
-        throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
-      }
-      if (buf.startsWith('<!--', lt)) return endOf(buf.indexOf('-->', lt + 4), 2);
-      if (buf.startsWith('<![CDATA[', lt)) return endOf(buf.indexOf(']]>', lt + 9), 2);
-      if (buf.length - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt))) return -1;
-    } else if (second === 63 /* ? */) return endOf(buf.indexOf('?>', lt + 2), 1);
-    // Names, spaces and quoted values, skipped by the regular expression engine rather than a loop here.
-    TAG_BODY.lastIndex = lt + 1;
-    TAG_BODY.test(buf);
-    const at = TAG_BODY.lastIndex;
-    const c = buf.charCodeAt(at);
-    if (c === 62 /* > */) return at;
-    if (c === 60 /* < */) throw this.malformed("'<' inside a tag");
-    return -1; // the end of the text, or a quote not closed yet: the tag continues in the next chunk
+  /**
+   * Reads the start tag at `lt` and opens its element. Returns the index after its `>`, or -1 when the tag
+   * is not all here yet (it is read again whole with the next chunk, so nothing is changed before its end
+   * is found).
+   */
+  private startTag(buf: string, lt: number): number {
+    const c = buf.charCodeAt(lt + 1);
+    if (c === 116 /* t */) {
+      PYTEST_CASE.lastIndex = lt;
+      const m = PYTEST_CASE.exec(buf);
+      if (m !== null) return this.pytestCase(m, PYTEST_CASE.lastIndex);
+      if (buf.startsWith('testsuite', lt + 1)) return this.pytestSuite(buf, lt);
+    } else if (c === 102 /* f */ || c === 101 /* e */ || c === 115 /* s */) {
+      PYTEST_RESULT.lastIndex = lt;
+      const m = PYTEST_RESULT.exec(buf);
+      if (m !== null && this.stack.length > 0) return this.pytestResult(m, PYTEST_RESULT.lastIndex);
+    }
+    return this.tag(buf, lt);
   }
 
-  private tag(buf: string, lt: number, gt: number): void {
-    const second = buf[lt + 1];
-    if (second === '?') return;
-    if (second === '!') {
-      if (buf.startsWith('<![CDATA[', lt)) {
-        if (this.stack.length === 0) throw this.malformed('CDATA outside the root element');
-        // Escaped here because the element's text is decoded as a whole when it closes.
-        this.capture?.text.push(buf.slice(lt + 9, gt - 2).replace(/&/g, '&amp;').replace(/</g, '&lt;'));
-        return;
+  /** <testsuites> or <testsuite> in pytest's own form (see PYTEST_SUITE): what `tag` and `opened` do. */
+  private pytestSuite(buf: string, lt: number): number {
+    PYTEST_SUITE.lastIndex = lt;
+    const m = PYTEST_SUITE.exec(buf);
+    if (m === null) {
+      PYTEST_SUITES.lastIndex = lt;
+      if (!PYTEST_SUITES.test(buf)) return this.tag(buf, lt);
+    }
+    const name = m === null ? TESTSUITES : TESTSUITE;
+    const stack = this.stack;
+    if (stack.length === 0) {
+      if (this.root !== null) throw this.malformed(`a second root element <${name}>`);
+      this.root = name;
+    }
+    if (m !== null && (stack.length === 0 || stack[stack.length - 1] === TESTSUITES)) {
+      const t = this.report.totals;
+      t.errors += finite(m[1]);
+      t.failures += finite(m[2]);
+      t.skipped += finite(m[3]);
+      t.tests += finite(m[4]);
+      t.time += finite(m[5]);
+    }
+    if (m !== null && m[6] !== undefined) this.closed(name);
+    else stack.push(name);
+    return m === null ? PYTEST_SUITES.lastIndex : PYTEST_SUITE.lastIndex;
+  }
+
+  /** A result tag in pytest's own form (see PYTEST_RESULT) inside the root: what `tag` and `opened` do. */
+  private pytestResult(m: RegExpExecArray, end: number): number {
+    const name = m[1] === FAILURE ? FAILURE : m[1] === ERROR ? ERROR : SKIPPED;
+    if (this.inCase && this.stack[this.stack.length - 1] === TESTCASE) {
+      const element: Element = { message: kept(m[3]), text: [] };
+      if (m[2] !== undefined) element.type = kept(m[2]);
+      this.result(name, element);
+    }
+    if (m[4] === undefined) this.stack.push(name);
+    else this.closed(name);
+    return end;
+  }
+
+  /** A <testcase> tag in pytest's own form (see PYTEST_CASE): what `tag` and `opened` do, from the match. */
+  private pytestCase(m: RegExpExecArray, end: number): number {
+    const stack = this.stack;
+    if (stack.length === 0) {
+      if (this.root !== null) throw this.malformed(`a second root element <${TESTCASE}>`);
+      this.root = TESTCASE;
+    } else if (stack[stack.length - 1] === TESTSUITE) {
+      this.inCase = true;
+      // The cases of a file or class share one classname string.
+      if (m[1] !== this.classname) this.classname = own(m[1]);
+      this.name = own(m[2]);
+      this.time = finite(m[3]);
+    }
+    if (m[4] === undefined) stack.push(TESTCASE);
+    else this.closed(TESTCASE);
+    return end;
+  }
+
+  /** Any start tag: its name, its attributes into `attrs`, then the element opened. See `startTag`. */
+  private tag(buf: string, lt: number): number {
+    const length = buf.length;
+    let i = lt + 1;
+    while (i < length && isNameChar(buf.charCodeAt(i))) i++;
+    if (i === length) return -1;
+    let c = buf.charCodeAt(i);
+    if (c === LT) throw this.malformed("'<' inside a tag");
+    const known = knownName(buf, lt + 1, i);
+    const name = known ?? buf.slice(lt + 1, i);
+    if ((c !== GT && c !== SLASH && !isSpace(c)) || (known === undefined && !NAME.test(name))) {
+      throw this.malformed(`invalid tag <${buf.slice(lt + 1, i + 1).trim()}>`);
+    }
+    const attrs = this.attrs;
+    let count = 0;
+    let selfClosing = false;
+    for (;;) {
+      while (isSpace(c)) c = buf.charCodeAt(++i);
+      if (c !== c) return -1; // the end of the text (NaN)
+      if (c === GT) break;
+      if (c === SLASH) {
+        c = buf.charCodeAt(i + 1);
+        if (c !== c) return -1;
+        if (c !== GT) throw this.malformed(`'/' inside the tag <${name}>`);
+        selfClosing = true;
+        i++;
+        break;
       }
-      if (buf.startsWith('<!--', lt)) return;
-      if (this.root !== null) throw this.malformed('a declaration inside the document');
-      return; // <!DOCTYPE ...>
+      if (c === LT) throw this.malformed("'<' inside a tag");
+      const nameStart = i;
+      while (isNameChar(c)) c = buf.charCodeAt(++i);
+      const nameEnd = i;
+      while (isSpace(c)) c = buf.charCodeAt(++i);
+      if (c !== c) return -1;
+      if (nameEnd === nameStart || c !== 61 /* = */) throw this.malformed(c === LT ? "'<' inside a tag" : `an attribute without a value in <${name}>`);
+      c = buf.charCodeAt(++i);
+      while (isSpace(c)) c = buf.charCodeAt(++i);
+      if (c !== c) return -1;
+      if (c !== 34 /* " */ && c !== 39 /* ' */) throw this.malformed(c === LT ? "'<' inside a tag" : `an attribute value without quotes in <${name}>`);
+      const valueEnd = buf.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (valueEnd < 0) return -1; // a quote not closed yet
+      attrs[count] = nameStart;
+      attrs[count + 1] = nameEnd;
+      attrs[count + 2] = i + 1;
+      attrs[count + 3] = valueEnd;
+      count += 4;
+      i = valueEnd + 1;
+      c = buf.charCodeAt(i);
     }
-    if (second === '/') {
-      const name = buf.slice(lt + 2, gt).trim();
-      const open = this.stack.pop();
-      if (open !== name) throw this.malformed(open ? `</${name}> closes <${open}>` : `</${name}> closes nothing`);
-      this.closed(name);
-      return;
-    }
-    const selfClosing = buf[gt - 1] === '/';
-    const body = buf.slice(lt + 1, selfClosing ? gt - 1 : gt);
-    const space = body.search(/\s/);
-    const name = space < 0 ? body : body.slice(0, space);
-    if (!NAME.test(name)) throw this.malformed(`invalid tag <${name}>`);
+    this.attrCount = count;
     if (this.stack.length === 0) {
       if (this.root !== null) throw this.malformed(`a second root element <${name}>`);
       this.root = name;
     }
-    this.opened(name, space < 0 ? '' : body.slice(space));
+    this.opened(buf, name);
     if (selfClosing) this.closed(name);
     else this.stack.push(name);
+    return i + 1;
   }
 
-  private opened(name: string, attrText: string): void {
+  /** Reads the end tag at `lt`, which must close the open element. Returns the index after it, or -1. */
+  private endTag(buf: string, lt: number): number {
+    const open = this.stack[this.stack.length - 1];
+    if (open !== undefined && buf.startsWith(open, lt + 2)) {
+      let i = lt + 2 + open.length;
+      let c = buf.charCodeAt(i);
+      while (isSpace(c)) c = buf.charCodeAt(++i);
+      if (c !== c) return -1;
+      if (c === GT) {
+        this.stack.pop();
+        this.closed(open);
+        return i + 1;
+      }
+    }
+    const gt = buf.indexOf('>', lt + 2);
+    if (gt < 0) return -1;
+    const name = buf.slice(lt + 2, gt).trim();
+    if (name === open) {
+      this.stack.pop();
+      this.closed(open);
+      return gt + 1;
+    }
+    throw this.malformed(open ? `</${name}> closes <${open}>` : `</${name}> closes nothing`);
+  }
+
+  /** Comments, CDATA and declarations (`<!`), at `lt`. Returns the index after them, or -1. */
+  private markup(buf: string, lt: number): number {
+    if (buf.length - lt < 9) {
+      if ('<!doctype'.startsWith(buf.slice(lt).toLowerCase()) || '<![CDATA['.startsWith(buf.slice(lt))) return -1;
+    } else if (buf.slice(lt, lt + 9).toLowerCase() === '<!doctype') {
+      // pytest never writes a DOCTYPE; one here can only declare entities (billion laughs, external files).
+      throw unreadable('The JUnit XML has a DOCTYPE declaration, which pytest never writes; it is not read.', NOT_PYTEST);
+    }
+    let gt: number;
+    if (buf.startsWith('<!--', lt)) gt = endOf(buf.indexOf('-->', lt + 4), 2);
+    else if (buf.startsWith('<![CDATA[', lt)) {
+      gt = endOf(buf.indexOf(']]>', lt + 9), 2);
+      if (gt >= 0) {
+        if (this.stack.length === 0) throw this.malformed('CDATA outside the root element');
+        // Escaped here because the element's text is decoded as a whole when it closes.
+        this.capture?.text.push(buf.slice(lt + 9, gt - 2).replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+      }
+    } else {
+      // Another declaration: names, spaces and quoted values up to its `>`.
+      TAG_BODY.lastIndex = lt + 2;
+      TAG_BODY.test(buf);
+      const at = TAG_BODY.lastIndex;
+      const c = buf.charCodeAt(at);
+      if (c === LT) throw this.malformed("'<' inside a tag");
+      if (c !== GT) return -1;
+      if (this.root !== null) throw this.malformed('a declaration inside the document');
+      gt = at;
+    }
+    return gt < 0 ? -1 : gt + 1;
+  }
+
+  /** Index in `attrs` of the attribute `key` of the tag just read (the last one, when repeated), or -1. */
+  private attr(buf: string, key: string): number {
+    const attrs = this.attrs;
+    let found = -1;
+    for (let k = 0; k < this.attrCount; k += 4) {
+      if (attrs[k + 1] - attrs[k] === key.length && buf.startsWith(key, attrs[k])) found = k;
+    }
+    return found;
+  }
+
+  /** The value of the attribute at `k` (see `attr`), decoded, as a string of its own. */
+  private value(buf: string, k: number): string {
+    return kept(buf.slice(this.attrs[k + 2], this.attrs[k + 3]));
+  }
+
+  private number(buf: string, key: string): number {
+    const k = this.attr(buf, key);
+    if (k < 0) return 0;
+    const n = Number(decode(buf.slice(this.attrs[k + 2], this.attrs[k + 3])));
+    return Number.isFinite(n) ? n : 0;
+  }
+
+  private opened(buf: string, name: string): void {
     const depth = this.stack.length;
     const parent = this.stack[depth - 1];
-    if (name === 'testsuite' && (depth === 0 || parent === 'testsuites')) {
-      const a = attributes(attrText);
-      const t = this.report.totals;
-      t.tests += num(a.tests);
-      t.failures += num(a.failures);
-      t.errors += num(a.errors);
-      t.skipped += num(a.skipped);
-      t.time += num(a.time);
-    } else if (name === 'testcase' && parent === 'testsuite') {
-      const a = attributes(attrText);
-      this.current = { classname: own(a.classname ?? ''), name: own(a.name ?? ''), time: num(a.time) };
-    } else if (this.current && parent === 'testcase' && RESULT_ELEMENTS.has(name)) {
-      const key = name as 'failure' | 'error' | 'skipped';
+    if (name === TESTCASE) {
+      if (parent !== TESTSUITE) return;
+      this.inCase = true;
+      this.classname = this.classnameOf(buf);
+      const k = this.attr(buf, 'name');
+      this.name = k < 0 ? '' : this.value(buf, k);
+      this.time = this.number(buf, 'time');
+    } else if (name === FAILURE || name === ERROR || name === SKIPPED) {
+      if (!this.inCase || parent !== TESTCASE) return;
       const element: Element = { text: [] };
-      const a = attributes(attrText);
-      if (a.message !== undefined) element.message = own(a.message);
-      if (a.type !== undefined) element.type = own(a.type);
-      // Only the first of each kind counts (as it did with a generic parser's arrays).
-      if (!this.current[key]) this.current[key] = element;
-      this.capture = element;
+      const message = this.attr(buf, 'message');
+      if (message >= 0) element.message = this.value(buf, message);
+      const type = this.attr(buf, 'type');
+      if (type >= 0) element.type = this.value(buf, type);
+      this.result(name, element);
+    } else if (name === TESTSUITE && (depth === 0 || parent === TESTSUITES)) {
+      const t = this.report.totals;
+      t.tests += this.number(buf, 'tests');
+      t.failures += this.number(buf, 'failures');
+      t.errors += this.number(buf, 'errors');
+      t.skipped += this.number(buf, 'skipped');
+      t.time += this.number(buf, 'time');
     }
+  }
+
+  /** A <failure>, <error> or <skipped> opened in the case: its text is read from here. */
+  private result(name: string, element: Element): void {
+    // Only the first of each kind counts (as it did with a generic parser's arrays).
+    if (name === FAILURE) this.failure ??= element;
+    else if (name === ERROR) this.error ??= element;
+    else this.skipped ??= element;
+    this.capture = element;
+  }
+
+  /** The case's classname: the previous case's string when it is the same (the cases of a file share one). */
+  private classnameOf(buf: string): string {
+    const k = this.attr(buf, 'classname');
+    if (k < 0) return '';
+    const from = this.attrs[k + 2];
+    const last = this.classname;
+    if (this.attrs[k + 3] - from === last.length && buf.startsWith(last, from) && !last.includes('&')) return last;
+    return this.value(buf, k);
   }
 
   private closed(name: string): void {
-    if (this.capture && RESULT_ELEMENTS.has(name) && this.stack[this.stack.length - 1] === 'testcase') {
+    const parent = this.stack[this.stack.length - 1];
+    if (this.capture && (name === FAILURE || name === ERROR || name === SKIPPED) && parent === TESTCASE) {
       this.capture = null;
-    } else if (name === 'testcase' && this.current && this.stack[this.stack.length - 1] === 'testsuite') {
-      this.report.cases.push(readCase(this.current));
-      this.current = null;
+    } else if (name === TESTCASE && this.inCase && parent === TESTSUITE) {
+      this.report.cases.push(this.readCase());
+      this.inCase = false;
+      this.failure = this.error = this.skipped = null;
     }
+  }
+
+  private readCase(): JUnitCase {
+    // A test failing in its body and again in teardown has both <failure> and <error>: the body counts.
+    const { failure, error, skipped } = this;
+    const el = failure ?? error ?? skipped;
+    const outcome: JUnitOutcome = failure ? 'failed' : error ? 'error' : !skipped ? 'passed' : skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped';
+    const out: JUnitCase = { classname: this.classname, name: this.name, time: this.time, outcome };
+    if (!el) return out;
+    if (el.message !== undefined) out.message = el.message;
+    const joined = el.text.length === 1 ? el.text[0] : el.text.join('');
+    if (joined.length > MAX_TRACEBACK) out.text = this.budget.keep(decode(joined));
+    else if (this.budget.take(joined.length)) {
+      // Counted before decoding (entities make the text shorter), so a text not kept whole is never decoded
+      // whole. A decoded or joined text is a new string already; one piece undecoded is a slice of a chunk.
+      const text = decode(joined);
+      if (text !== '') out.text = text === joined && el.text.length === 1 ? own(text) : text;
+    } else {
+      // Its last lines as the records' copy of the same traceback is shortened (keptText.ts), so that the run
+      // keeps one string for both: decoded from enough of its end (pytest's entities are 4 or 5 characters).
+      out.text = shortened(decode(lastLines(joined, 8 * SHORT_TRACEBACK)));
+    }
+    if (el.type !== undefined) out.type = el.type;
+    return out;
   }
 }
 
-/**
- * A copy of a string that a case keeps. The reader's strings are slices of the chunk being read, and a
- * slice keeps its whole chunk alive: a report of 100k cases held every chunk of the file.
- */
-function own(text: string): string {
-  return text.length < 16 ? text : (text + ' ').slice(0, -1);
+function finite(text: string): number {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : 0;
 }
 
-function countLines(text: string, from: number, to: number): number {
+/** An attribute value sliced from the text, decoded, as a string of its own (a slice keeps its chunk alive). */
+function kept(raw: string): string {
+  const text = decode(raw);
+  return text === raw ? own(raw) : text;
+}
+
+/** `name` between `from` and `to` as one of the KNOWN constants, or undefined. */
+function knownName(text: string, from: number, to: number): string | undefined {
+  const length = to - from;
+  for (const name of KNOWN) if (name.length === length && text.startsWith(name, from)) return name;
+  return undefined;
+}
+
+/** Line breaks in `text` before `to`. */
+function linesIn(text: string, to: number): number {
   let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = text.indexOf('\n'); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+function malformedMessage(line: number | null, what: string): string {
+  return `The JUnit XML is malformed or cut short (${line === null ? '' : `line ${line}: `}${what}).`;
+}
+
+/** A malformed file found by a reader that does not count lines: where, as a character offset in its text. */
+class Malformed extends SmokesError {
+  constructor(
+    readonly offset: number,
+    readonly what: string,
+  ) {
+    super('junit-unreadable', malformedMessage(null, what), HINT);
+  }
+}
+
+/** The index after the processing instruction (`<?xml ...?>`) at `lt`, or -1 when it is not all here yet. */
+function instructionEnd(buf: string, lt: number): number {
+  const end = buf.indexOf('?>', lt + 2);
+  return end < 0 ? -1 : end + 2;
 }
 
 function endOf(index: number, extra: number): number {
@@ -298,47 +604,42 @@ export function parseJUnit(xml: string): JUnitReport {
 
 /** Streams a JUnit file through the reader (the runner's path: no copy of the whole file in memory). */
 export async function readJUnitFile(path: string): Promise<JUnitReport> {
-  const reader = new JUnitReader();
+  const reader = new JUnitReader(false);
+  try {
+    await readText(path, (text) => reader.push(text));
+    return reader.end();
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    // The line of the fault, counted now that there is one.
+    let line = 1;
+    let left = error.offset;
+    await readText(path, (text) => {
+      if (left > 0) line += linesIn(text, left);
+      left -= text.length;
+    });
+    throw unreadable(malformedMessage(line, error.what));
+  }
+}
+
+/** The file's text, chunk by chunk, in the encoding it names (see sniffEncoding). */
+async function readText(path: string, onText: (text: string) => void): Promise<void> {
   let decoder: StrictDecoder | null = null;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    let bytes = chunk as Buffer;
+  await readChunks(path, (chunk) => {
+    let bytes: Uint8Array = chunk;
     if (!decoder) {
       const { encoding, skip } = sniffEncoding(bytes);
       decoder = new StrictDecoder(encoding);
       bytes = bytes.subarray(skip);
     }
-    reader.push(decoder.decode(bytes, true));
-  }
-  if (decoder) reader.push(decoder.decode(new Uint8Array(0), false));
-  return reader.end();
+    onText(decoder.decode(bytes));
+  });
+  if (decoder) onText((decoder as StrictDecoder).end());
 }
 
-function readCase(raw: OpenCase): JUnitCase {
-  // A test failing in its body and again in teardown has both <failure> and <error>: the body counts.
-  const el = raw.failure ?? raw.error ?? raw.skipped;
-  const outcome: JUnitOutcome = raw.failure ? 'failed' : raw.error ? 'error' : !raw.skipped ? 'passed' : raw.skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped';
-  const out: JUnitCase = { classname: raw.classname, name: raw.name, time: raw.time, outcome };
-  if (!el) return out;
-  if (el.message !== undefined) out.message = el.message;
-  const joined = el.text.length === 1 ? el.text[0] : el.text.join('');
-  const text = decode(joined);
-  // A decoded text is a new string already; an undecoded one may be a slice of a chunk.
-  if (text !== '') out.text = text === joined ? own(text) : text;
-  if (el.type !== undefined) out.type = el.type;
-  return out;
-}
-
-function num(value: string | undefined): number {
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
+const HINT = 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.';
 
 function unreadable(message: string, hint?: string): SmokesError {
-  return new SmokesError(
-    'junit-unreadable',
-    message,
-    hint ?? 'The pytest run was probably killed while writing it; run the suite again, and check for a test that ends the process.',
-  );
+  return new SmokesError('junit-unreadable', message, hint ?? HINT);
 }
 
 const NOT_PYTEST = 'This file was not written by pytest --junitxml as it is; point Smokes Fixer at the file pytest wrote.';
@@ -366,23 +667,39 @@ function sniffEncoding(b: Uint8Array): { encoding: JUnitEncoding; skip: number }
 
 /** Decodes chunk by chunk; bytes not valid in the encoding are a clear error, not replacement characters in signatures. */
 class StrictDecoder {
-  private readonly decoder: TextDecoder | null;
+  private readonly utf8: Utf8Chunks | null;
+  private readonly utf16: TextDecoder | null;
   constructor(private readonly encoding: JUnitEncoding) {
     // latin-1 maps every byte to one character: nothing to validate.
-    this.decoder = encoding === 'latin1' ? null : new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+    this.utf8 = encoding === 'utf-8' ? new Utf8Chunks(true) : null;
+    this.utf16 = encoding === 'utf-16le' || encoding === 'utf-16be' ? new TextDecoder(encoding, { fatal: true, ignoreBOM: true }) : null;
   }
-  decode(bytes: Uint8Array, stream: boolean): string {
-    if (!this.decoder) return Buffer.from(bytes).toString('latin1');
+  decode(bytes: Uint8Array): string {
+    if (this.utf8) return this.utf8.decode(bytes) ?? this.invalid();
+    if (this.utf16) return this.utf16Text(bytes, true);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  }
+  end(): string {
+    if (this.utf8) return this.utf8.end() ?? this.invalid();
+    if (this.utf16) return this.utf16Text(new Uint8Array(0), false);
+    return '';
+  }
+  private utf16Text(bytes: Uint8Array, stream: boolean): string {
     try {
-      return this.decoder.decode(bytes, { stream });
+      return this.utf16!.decode(bytes, { stream });
     } catch {
-      throw unreadable(`The JUnit XML is not valid ${this.encoding.toUpperCase()} text.`, NOT_PYTEST);
+      return this.invalid();
     }
+  }
+  private invalid(): never {
+    throw unreadable(`The JUnit XML is not valid ${this.encoding.toUpperCase()} text.`, NOT_PYTEST);
   }
 }
 
 /** The text of a whole JUnit file from its bytes (see sniffEncoding). */
 export function decodeJUnit(bytes: Uint8Array): string {
   const { encoding, skip } = sniffEncoding(bytes);
-  return new StrictDecoder(encoding).decode(bytes.subarray(skip), false);
+  const decoder = new StrictDecoder(encoding);
+  const text = decoder.decode(bytes.subarray(skip));
+  return text + decoder.end();
 }

@@ -1,7 +1,8 @@
 // The JSON lines the product's pytest plugin (python/smokes_fixer_pytest.py) writes during a run.
 // They carry what JUnit XML cannot: node ids, exception types and pytest's `reprcrash`.
 
-import { createReadStream } from 'node:fs';
+import { readChunks, Utf8Chunks } from './fileText';
+import { TracebackBudget } from './keptText';
 
 /** pytest's `longrepr.reprcrash`: the deepest traceback frame, path relative to the rootdir. */
 export interface CrashRecord {
@@ -114,10 +115,10 @@ export function parsePluginRecords(text: string): PluginRecord[] {
 }
 
 function parseLine(line: string): PluginRecord | null {
-  const trimmed = line.trim();
-  if (!trimmed) return null;
+  // JSON.parse takes white space around a value itself; a line without `{` is not a record.
+  if (!line.includes('{')) return null;
   try {
-    const value = JSON.parse(trimmed) as unknown;
+    const value = JSON.parse(line) as unknown;
     if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string') return value as PluginRecord;
   } catch {
     /* partial line of a killed run */
@@ -132,23 +133,34 @@ function parseLine(line: string): PluginRecord | null {
  */
 export async function readPluginSummary(path: string): Promise<PluginSummary> {
   const summary = emptySummary();
-  let rest = '';
-  try {
-    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-      const text = rest + (chunk as string);
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        const record = parseLine(text.slice(from, nl));
-        if (record) addRecord(summary, record);
-        from = nl + 1;
-      }
-      rest = text.slice(from);
+  const budget = new TracebackBudget();
+  const decoder = new Utf8Chunks(false);
+  // A line that runs over chunks (the collected node ids of a large suite) is gathered in pieces and joined
+  // once, not copied again with every chunk.
+  const pieces: string[] = [];
+  const line = (text: string) => {
+    const record = parseLine(text);
+    if (record) addRecord(summary, record, budget);
+  };
+  const take = (text: string) => {
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      if (pieces.length > 0) {
+        pieces.push(text.slice(from, nl));
+        line(pieces.join(''));
+        pieces.length = 0;
+      } else line(text.slice(from, nl));
+      from = nl + 1;
     }
+    if (from < text.length) pieces.push(text.slice(from));
+  };
+  try {
+    await readChunks(path, (chunk) => take(decoder.decode(chunk) ?? ''));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const last = parseLine(rest);
-  if (last) addRecord(summary, last);
+  take(decoder.end() ?? '');
+  if (pieces.length > 0) line(pieces.join(''));
   return summary;
 }
 
@@ -180,11 +192,12 @@ function emptySummary(): PluginSummary {
 
 export function summarizeRecords(records: PluginRecord[]): PluginSummary {
   const summary = emptySummary();
-  for (const r of records) addRecord(summary, r);
+  const budget = new TracebackBudget();
+  for (const r of records) addRecord(summary, r, budget);
   return summary;
 }
 
-function addRecord(summary: PluginSummary, r: PluginRecord): void {
+function addRecord(summary: PluginSummary, r: PluginRecord, budget: TracebackBudget): void {
   switch (r.type) {
     case 'session-start':
       summary.rootdir = r.rootdir;
@@ -196,9 +209,11 @@ function addRecord(summary: PluginSummary, r: PluginRecord): void {
       summary.deselected += r.count;
       break;
     case 'test':
+      if (typeof r.longrepr === 'string') r.longrepr = budget.keep(r.longrepr);
       summary.tests.push(r);
       break;
     case 'collect-error':
+      if (typeof r.longrepr === 'string') r.longrepr = budget.keep(r.longrepr);
       summary.collectErrors.push(r);
       break;
     case 'collect-ok':

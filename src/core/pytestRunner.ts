@@ -13,6 +13,7 @@ import {
   PLUGIN_MODULE,
   PLUGIN_REPORT_ENV,
   readPluginSummary,
+  type CollectedRecord,
   type PluginSummary,
   type TestRecord,
 } from './pluginReport';
@@ -311,75 +312,164 @@ function guessNodeid(c: JUnitCase): string {
 
 const SEVERITY: Record<TestOutcome, number> = { passed: 0, xpassed: 1, skipped: 1, xfailed: 1, failed: 3, error: 2 };
 
+/**
+ * Whether a node id has a JUnit address, without building the address: pytest writes the cases in the
+ * order it collected them, so most cases are the next collected node id, and this check is all they cost.
+ * The address of the last path checked is remembered (the tests of a file or class share it, and their
+ * cases share one classname string), so a case costs a few comparisons.
+ */
+class AddressCheck {
+  /** The node id up to its last `::`, and the classname it makes; `usable` when the quick check holds for it. */
+  private path = '';
+  private classname = '';
+  private usable = false;
+
+  matches(nodeid: string, classname: string, name: string): boolean {
+    // `<path>::<name>`.
+    const sep = nodeid.length - name.length - 2;
+    if (sep < 0 || nodeid.charCodeAt(sep) !== 58 || nodeid.charCodeAt(sep + 1) !== 58 || !nodeid.endsWith(name)) return false;
+    if (sep !== this.path.length || classname !== this.classname || !nodeid.startsWith(this.path)) {
+      this.path = nodeid.slice(0, sep);
+      const address = junitAddress(nodeid);
+      if (address.name !== name || address.classname !== classname) {
+        this.classname = '';
+        this.usable = false;
+        return false;
+      }
+      // Kept as the case's own string, so the next cases of this file compare by reference.
+      this.classname = classname;
+      // Where the split of junitAddress is not at `sep` for some names (a `[` in the path, a run of
+      // colons), the check is not made for this path; those cases are found by the index.
+      this.usable = !this.path.includes('[') && this.path.charCodeAt(sep - 1) !== 58;
+      return true;
+    }
+    if (!this.usable) return false;
+    // The name's own `::` before its parameters would move the split.
+    const colons = name.indexOf('::');
+    return colons < 0 || (name.indexOf('[') >= 0 && name.indexOf('[') < colons);
+  }
+}
+
+type CollectedItem = CollectedRecord['items'][number];
+
+/**
+ * Node ids of the cases that are not where the collected order puts them (a plugin that shuffles, a test
+ * reported twice, a node id known only from a record), by JUnit address; built when the first one comes.
+ */
+class AddressIndex {
+  private nodeids: string[] | null = null;
+  private byAddress: Map<string, Map<string, number>> | null = null;
+  private declared: Map<string, CollectedItem> | null = null;
+
+  constructor(private readonly summary: PluginSummary) {}
+
+  /** The case's node id and its index among the collected (-1 when it is not collected); a guess when unknown. */
+  find(c: JUnitCase): { nodeid: string; at: number } {
+    const { collected, tests, collectErrors } = this.summary;
+    const nodeids = (this.nodeids ??= [...collected.map((i) => i.nodeid), ...tests.map((t) => t.nodeid), ...collectErrors.map((e) => e.nodeid)]);
+    if (!this.byAddress) {
+      // The first node id of an address counts.
+      this.byAddress = new Map();
+      for (let i = 0; i < nodeids.length; i++) {
+        const a = junitAddress(nodeids[i]);
+        let names = this.byAddress.get(a.classname);
+        if (!names) this.byAddress.set(a.classname, (names = new Map<string, number>()));
+        if (!names.has(a.name)) names.set(a.name, i);
+      }
+    }
+    const found = this.byAddress.get(c.classname)?.get(c.name);
+    if (found === undefined) return { nodeid: guessNodeid(c), at: -1 };
+    return { nodeid: nodeids[found], at: found < collected.length ? found : -1 };
+  }
+
+  /** The collected item of a node id found by `find` outside the collected list (by a record's node id). */
+  item(nodeid: string): CollectedItem | undefined {
+    const collected = this.summary.collected;
+    if (collected.length === 0) return undefined;
+    return (this.declared ??= new Map(collected.map((i) => [i.nodeid, i]))).get(nodeid);
+  }
+}
+
+/** A case's result: its outcome (xpassed from its records), time, text, location, and compared values. */
+function caseResult(c: JUnitCase, nodeid: string, own: TestRecord[] | undefined, item: CollectedItem | undefined): TestCaseResult {
+  let outcome: TestOutcome = c.outcome;
+  if (own && outcome === 'passed' && own.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
+  const result: TestCaseResult = { nodeid, outcome, durationMs: Math.round(c.time * 1000) };
+  if (c.outcome !== 'passed') {
+    if (c.message !== undefined) result.message = plainText(c.message);
+    if (c.text !== undefined) result.text = plainText(c.text);
+  }
+  const loc = testLocation(own, item);
+  if (loc) result.location = loc;
+  const failedCall = own?.find((r) => r.when === 'call' && r.outcome === 'failed');
+  if (failedCall?.expected !== undefined) result.expected = failedCall.expected;
+  if (failedCall?.actual !== undefined) result.actual = failedCall.actual;
+  return result;
+}
+
 export function assembleRun(
   junit: JUnitReport | null,
   summary: PluginSummary,
 ): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected' | 'collectedFiles'> {
-  // By classname, then name: no key string built per node id and per case.
-  const byAddress = new Map<string, Map<string, string>>();
-  const nodeids = [
-    ...summary.collected.map((c) => c.nodeid),
-    ...summary.tests.map((t) => t.nodeid),
-    ...summary.collectErrors.map((c) => c.nodeid),
-  ];
-  for (const nodeid of nodeids) {
-    const a = junitAddress(nodeid);
-    let names = byAddress.get(a.classname);
-    if (!names) byAddress.set(a.classname, (names = new Map<string, string>()));
-    if (!names.has(a.name)) names.set(a.name, nodeid);
-  }
+  const collected = summary.collected;
   const records = new Map<string, TestRecord[]>();
   for (const r of summary.tests) {
     const list = records.get(r.nodeid);
     if (list) list.push(r);
     else records.set(r.nodeid, [r]);
   }
-  const declared = new Map(summary.collected.map((c) => [c.nodeid, c]));
-
-  const tests = new Map<string, TestCaseResult>();
+  const check = new AddressCheck();
+  const index = new AddressIndex(summary);
+  const list: TestCaseResult[] = [];
+  // Where each node id's result is in `list`: by its place among the collected, else by node id.
+  const slotOfCollected = new Int32Array(collected.length).fill(-1);
+  const slotOf = new Map<string, number>();
+  let next = 0;
   for (const c of junit?.cases ?? []) {
-    const nodeid = byAddress.get(c.classname)?.get(c.name) ?? guessNodeid(c);
-    const own = records.get(nodeid) ?? [];
-    let outcome: TestOutcome = c.outcome;
-    if (outcome === 'passed' && own.some((r) => r.when === 'call' && r.outcome === 'passed' && r.wasxfail !== undefined)) outcome = 'xpassed';
-    const result: TestCaseResult = { nodeid, outcome, durationMs: Math.round(c.time * 1000) };
-    if (c.outcome !== 'passed') {
-      if (c.message !== undefined) result.message = plainText(c.message);
-      if (c.text !== undefined) result.text = plainText(c.text);
+    let at = next;
+    let nodeid: string;
+    if (next < collected.length && check.matches(collected[next].nodeid, c.classname, c.name)) nodeid = collected[next++].nodeid;
+    else {
+      ({ nodeid, at } = index.find(c));
+      // Back in the collected order from here (past tests that were deselected or did not run).
+      if (at >= 0) next = at + 1;
     }
-    const loc = testLocation(own, declared.get(nodeid));
-    if (loc) result.location = loc;
-    const failedCall = own.find((r) => r.when === 'call' && r.outcome === 'failed');
-    if (failedCall?.expected !== undefined) result.expected = failedCall.expected;
-    if (failedCall?.actual !== undefined) result.actual = failedCall.actual;
-
-    const earlier = tests.get(nodeid);
-    if (!earlier || SEVERITY[outcome] > SEVERITY[earlier.outcome]) tests.set(nodeid, earlier ? { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs } : result);
+    const result = caseResult(c, nodeid, records.get(nodeid), at >= 0 ? collected[at] : index.item(nodeid));
+    const slot = at >= 0 ? slotOfCollected[at] : (slotOf.get(nodeid) ?? -1);
+    if (slot < 0) {
+      if (at >= 0) slotOfCollected[at] = list.length;
+      else slotOf.set(nodeid, list.length);
+      list.push(result);
+    } else {
+      const earlier = list[slot];
+      if (SEVERITY[result.outcome] > SEVERITY[earlier.outcome]) list[slot] = { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs };
+    }
   }
 
-  const list = [...tests.values()];
   const counts: RunCounts = { passed: 0, failed: 0, errors: 0, skipped: 0, xfailed: 0, xpassed: 0, deselected: summary.deselected, total: list.length };
+  const textOf = new Map<string, string>();
   for (const t of list) {
     if (t.outcome === 'error') counts.errors++;
     else counts[t.outcome]++;
+    if (t.text !== undefined) textOf.set(t.nodeid, t.text);
   }
   const failures = failuresFromRecords(summary);
   // The traceback is in both files; when they agree, the run keeps one string for both.
   for (const f of failures) {
-    const text = f.longrepr === undefined ? undefined : tests.get(f.nodeid)?.text;
+    const text = f.longrepr === undefined ? undefined : textOf.get(f.nodeid);
     if (text !== undefined && text === f.longrepr) f.longrepr = text;
   }
   return {
     tests: list,
     failures,
     counts,
-    collected: summary.collected.map((c) => c.nodeid),
+    collected: collected.map((c) => c.nodeid),
     collectedFiles: [...(summary.collectedFiles ?? [])],
   };
 }
 
-function testLocation(own: TestRecord[], declared: { file: string; line: number | null } | undefined): CrashLocation | undefined {
-  const loc = own.find((r) => r.location)?.location;
+function testLocation(own: TestRecord[] | undefined, declared: { file: string; line: number | null } | undefined): CrashLocation | undefined {
+  const loc = own?.find((r) => r.location)?.location;
   if (loc && loc.line !== null) return { file: loc.file, line: loc.line };
   if (declared && declared.line !== null) return { file: declared.file, line: declared.line };
   return undefined;

@@ -23,9 +23,12 @@ export interface SignatureParts {
 }
 
 export function makeSignature(f: SignatureParts): string {
-  const location = f.location ? `${f.location.file}:${f.location.line}` : '?';
   const type = f.exceptionType.trim() || '?';
-  return [f.nodeid, type, location, normalizeMessage(f.message, type)].join(SIGNATURE_SEPARATOR);
+  return joinSignature(f.nodeid, type, f.location, normalizeMessage(f.message, type));
+}
+
+function joinSignature(nodeid: string, type: string, location: CrashLocation | null, message: string): string {
+  return [nodeid, type, location ? `${location.file}:${location.line}` : '?', message].join(SIGNATURE_SEPARATOR);
 }
 
 /** Splits a signature back into its parts (the message may itself contain the separator). */
@@ -41,23 +44,43 @@ export function parseSignature(signature: string): { nodeid: string; exceptionTy
  * `Failure.message`, so what is shown is what is compared.
  */
 export function normalizeMessage(message: string, exceptionType?: string): string {
-  const first = message.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  let text = first.trim();
+  let text = firstLine(message).trim();
   text = stripTypePrefix(text, exceptionType);
-  text = text
-    .replace(/\b0x[0-9a-fA-F]{4,}\b/g, '0x?')
-    .replace(/\s+/g, ' ')
-    .trim();
+  if (text.includes('0x')) text = text.replace(/\b0x[0-9a-fA-F]{4,}\b/g, '0x?');
+  // Tested first: most messages have single spaces only, and the replacement would copy them unchanged.
+  if (/\s\s|[^\S ]/.test(text)) text = text.replace(/\s+/g, ' ');
+  text = text.trim();
   if (text.length > MAX_SIGNATURE_MESSAGE) text = text.slice(0, MAX_SIGNATURE_MESSAGE - 1) + '…';
   return text;
 }
 
+/** The first line that is not blank, found without splitting the whole text (a message can be a traceback). */
+function firstLine(text: string): string {
+  for (let from = 0; from < text.length; ) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(from, end);
+    if (line.trim() !== '') return line;
+    from = end + 1;
+  }
+  return '';
+}
+
+/** `ValueError: x` or, for non-builtins, the qualified `pkg.errors.ValueError: x`, by exception type. */
+const typePrefixes = new Map<string, RegExp>();
+
 function stripTypePrefix(text: string, exceptionType?: string): string {
   if (exceptionType && exceptionType !== '?') {
-    // `ValueError: x` or, for non-builtins, the qualified `pkg.errors.ValueError: x`.
-    const prefix = new RegExp(`^(?:[A-Za-z_][\\w]*\\.)*${escapeRegExp(exceptionType)}:\\s`);
-    if (prefix.test(text)) return text.replace(prefix, '');
-    return text;
+    if (!text.includes(exceptionType)) return text;
+    let prefix = typePrefixes.get(exceptionType);
+    if (!prefix) {
+      // A run has a handful of exception types; the cache is bounded all the same.
+      if (typePrefixes.size >= 200) typePrefixes.clear();
+      prefix = new RegExp(`^(?:[A-Za-z_][\\w]*\\.)*${escapeRegExp(exceptionType)}:\\s`);
+      typePrefixes.set(exceptionType, prefix);
+    }
+    const match = prefix.exec(text);
+    return match ? text.slice(match[0].length) : text;
   }
   return text.replace(TYPE_PREFIX, '');
 }
@@ -94,7 +117,7 @@ function location(crash: CrashRecord | null | undefined, record: { excPath?: str
 
 /** The plugin writes project paths relative to the rootdir; anything else is outside the project. */
 function outsideProject(file: string): boolean {
-  return file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) || file.startsWith('../') || /(^|\/)(site|dist)-packages\//.test(file);
+  return file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) || file.startsWith('../') || (file.includes('-packages/') && /(^|\/)(site|dist)-packages\//.test(file));
 }
 
 function failure(
@@ -108,17 +131,16 @@ function failure(
   const exceptionType = record.excType || exceptionTypeFromMessage(rawMessage) || '?';
   const loc = location(crash, record);
   // An exception without a message reads as its type, as pytest's crash message does.
-  const message = normalizeMessage(rawMessage, exceptionType) || exceptionType;
-  return {
-    nodeid,
-    kind,
-    exceptionType,
-    location: loc,
-    message,
-    signature: makeSignature({ nodeid, exceptionType, location: loc, message }),
-    // pytest colours assertion diffs inside the traceback text under --color=yes; keep it plain.
-    ...(longrepr ? { longrepr: stripAnsi(longrepr) } : {}),
-  };
+  const normalized = normalizeMessage(rawMessage, exceptionType);
+  const message = normalized || exceptionType;
+  // makeSignature's normalization of the message again changes a normalized one only where a type prefix
+  // is left after the first was stripped (`E: E: x`); that check is all it costs here otherwise.
+  const type = exceptionType.trim() || '?';
+  const again = normalized !== '' && type === exceptionType && stripTypePrefix(normalized, type) === normalized ? normalized : normalizeMessage(message, type);
+  const out: Failure = { nodeid, kind, exceptionType, location: loc, message, signature: joinSignature(nodeid, type, loc, again) };
+  // pytest colours assertion diffs inside the traceback text under --color=yes; keep it plain.
+  if (longrepr) out.longrepr = stripAnsi(longrepr);
+  return out;
 }
 
 export function failureFromTestRecord(r: TestRecord): Failure {

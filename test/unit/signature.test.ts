@@ -121,3 +121,17 @@ describe('failuresFromRecords', () => {
     expect(f.signature).toBe(`${ID} | ? | ? | [XPASS(strict)] known bug`);
   });
 });
+
+describe("a failure's signature", () => {
+  it('is makeSignature of its own parts, whatever the message', () => {
+    const parts = ['ValueError: ', 'pkg.ValueError: ', 'E: ', '  ', '\n', '\t', 'x', ' 0x7f6980ec62f0', '…', 'y'.repeat(120), ''];
+    let seed = 7;
+    const pick = () => parts[(seed = (seed * 1103515245 + 12345) % 2147483648) % parts.length];
+    for (let i = 0; i < 3000; i++) {
+      const message = Array.from({ length: 1 + (i % 7) }, pick).join('');
+      const excType = ['ValueError', 'E', ' E ', undefined][i % 4];
+      const [f] = failuresFromRecords({ tests: [testRecord({ excType, sigMessage: message, crash: { path: 'a.py', lineno: 3, message } })], collectErrors: [], conftestErrors: [] });
+      expect(f.signature, JSON.stringify([message, excType])).toBe(makeSignature(f));
+    }
+  });
+});
