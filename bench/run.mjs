@@ -213,7 +213,7 @@ async function loopBench() {
     const fixPath = path.join(work, `fix-${n}.diff`);
     writeFileSync(fixPath, FIX);
     makeSuite(dir, n);
-    say(`loop overhead: ${n} passing + 1 failing smoke tests, ${pairs} pairs`);
+    say(`loop overhead: ${n} passing + 1 failing smoke tests, ${pairs} rounds of three sides`);
     // One unmeasured round each warms the disk cache and Python's imports.
     const sides = { loop: loopSide, hand: handSide, junit: handJunitSide };
     for (const side of Object.values(sides)) {
@@ -389,6 +389,33 @@ async function outputBench() {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * With `--only`, the sections not run keep their figures from the last bench/results.json (each with the
+ * time it was measured), so the table stays whole.
+ */
+function keepEarlierSections() {
+  let earlier;
+  try {
+    earlier = JSON.parse(readFileSync(path.join(root, 'bench', 'results.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  const order = ['loop', 'junit', 'snapshot', 'extension', 'output'];
+  const mine = new Map(order.map((section) => [section, rows.filter((r) => r.section === section)]));
+  rows.length = 0;
+  results.measuredAt = {};
+  for (const section of order) {
+    if (wanted(section)) {
+      rows.push(...mine.get(section));
+      results.measuredAt[section] = results.startedAt;
+    } else if (earlier.sections?.[section]) {
+      rows.push(...(earlier.rows ?? []).filter((r) => r.section === section));
+      results.sections[section] = earlier.sections[section];
+      results.measuredAt[section] = earlier.measuredAt?.[section] ?? earlier.startedAt;
+    }
+  }
+}
+
 function printTable() {
   const header = ['Benchmark', 'Smokes Fixer', 'bare / reference', 'ratio', 'target', 'met'];
   const body = rows.map((r) => [r.benchmark, r.product, r.bare, r.ratio, r.target, r.met === null || r.met === undefined ? '' : r.met ? 'yes' : 'no']);
@@ -407,6 +434,7 @@ try {
   if (wanted('extension')) await extensionBench();
   if (wanted('output')) await outputBench();
   results.finishedAt = new Date().toISOString();
+  if (only) keepEarlierSections();
   results.rows = rows;
   printTable();
   writeFileSync(path.join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
