@@ -301,7 +301,7 @@ export class JUnitReader {
     if (this.inCase && this.stack[this.stack.length - 1] === TESTCASE) {
       const element: Element = { message: kept(m[3]), text: [] };
       if (m[2] !== undefined) element.type = kept(m[2]);
-      this.result(name, element);
+      this.opensResult(name, element);
     }
     if (m[4] === undefined) this.stack.push(name);
     else this.closed(name);
@@ -315,11 +315,18 @@ export class JUnitReader {
       if (this.root !== null) throw this.malformed(`a second root element <${TESTCASE}>`);
       this.root = TESTCASE;
     } else if (stack[stack.length - 1] === TESTSUITE) {
-      this.inCase = true;
       // The cases of a file or class share one classname string.
       if (m[1] !== this.classname) this.classname = own(m[1]);
-      this.name = own(m[2]);
-      this.time = finite(m[3]);
+      const name = own(m[2]);
+      const time = finite(m[3]);
+      // Closed in its own tag: a test that passed (what `closed` would make of it, without its steps).
+      if (m[4] !== undefined) {
+        this.report.cases.push({ classname: this.classname, name, time, outcome: 'passed' });
+        return end;
+      }
+      this.inCase = true;
+      this.name = name;
+      this.time = time;
     }
     if (m[4] === undefined) stack.push(TESTCASE);
     else this.closed(TESTCASE);
@@ -481,7 +488,7 @@ export class JUnitReader {
       if (message >= 0) element.message = this.value(buf, message);
       const type = this.attr(buf, 'type');
       if (type >= 0) element.type = this.value(buf, type);
-      this.result(name, element);
+      this.opensResult(name, element);
     } else if (name === TESTSUITE && (depth === 0 || parent === TESTSUITES)) {
       const t = this.report.totals;
       t.tests += this.number(buf, 'tests');
@@ -493,7 +500,7 @@ export class JUnitReader {
   }
 
   /** A <failure>, <error> or <skipped> opened in the case: its text is read from here. */
-  private result(name: string, element: Element): void {
+  private opensResult(name: string, element: Element): void {
     // Only the first of each kind counts (as it did with a generic parser's arrays).
     if (name === FAILURE) this.failure ??= element;
     else if (name === ERROR) this.error ??= element;
@@ -528,7 +535,12 @@ export class JUnitReader {
     const el = failure ?? error ?? skipped;
     const outcome: JUnitOutcome = failure ? 'failed' : error ? 'error' : !skipped ? 'passed' : skipped.type === 'pytest.xfail' ? 'xfailed' : 'skipped';
     const out: JUnitCase = { classname: this.classname, name: this.name, time: this.time, outcome };
-    if (!el) return out;
+    if (el) this.result(out, el);
+    return out;
+  }
+
+  /** The message, text and type of a case's result element. */
+  private result(out: JUnitCase, el: Element): void {
     if (el.message !== undefined) out.message = el.message;
     const joined = el.text.length === 1 ? el.text[0] : el.text.join('');
     if (joined.length > MAX_TRACEBACK) out.text = this.budget.keep(decode(joined));
@@ -543,7 +555,6 @@ export class JUnitReader {
       out.text = shortened(decode(lastLines(joined, 8 * SHORT_TRACEBACK)));
     }
     if (el.type !== undefined) out.type = el.type;
-    return out;
   }
 }
 

@@ -425,7 +425,9 @@ export function assembleRun(
   const slotOfCollected = new Int32Array(collected.length).fill(-1);
   const slotOf = new Map<string, number>();
   let next = 0;
-  for (const c of junit?.cases ?? []) {
+  const cases = junit?.cases ?? [];
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
     let at = next;
     let nodeid: string;
     if (next < collected.length && check.matches(collected[next].nodeid, c.classname, c.name)) nodeid = collected[next++].nodeid;
@@ -434,7 +436,13 @@ export function assembleRun(
       // Back in the collected order from here (past tests that were deselected or did not run).
       if (at >= 0) next = at + 1;
     }
-    const result = caseResult(c, nodeid, records.get(nodeid), at >= 0 ? collected[at] : index.item(nodeid));
+    const own = records.size === 0 ? undefined : records.get(nodeid);
+    const item = at >= 0 ? collected[at] : index.item(nodeid);
+    // Most tests passed and have no record: what caseResult makes of them, built at once.
+    const result: TestCaseResult =
+      own === undefined && c.outcome === 'passed' && item !== undefined && item.line !== null
+        ? { nodeid, outcome: 'passed', durationMs: Math.round(c.time * 1000), location: { file: item.file, line: item.line } }
+        : caseResult(c, nodeid, own, item);
     const slot = at >= 0 ? slotOfCollected[at] : (slotOf.get(nodeid) ?? -1);
     if (slot < 0) {
       if (at >= 0) slotOfCollected[at] = list.length;
