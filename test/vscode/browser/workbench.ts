@@ -39,14 +39,22 @@ export class Workbench {
   /** Opens the command palette (F1) with `prefix` typed ('>' for commands, '' for files). */
   async openPalette(prefix = '>'): Promise<Locator> {
     const input = this.page.locator(PALETTE_INPUT);
-    if (!(await input.isVisible())) {
-      // Focus the workbench first so the key goes to VS Code, not to the page's body.
-      await this.page.locator('.monaco-workbench').focus().catch(() => {});
-      await this.page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: this.timeoutMs });
+    // A quick input still closing from the step before is visible at the check and gone at the fill:
+    // open it again then, rather than wait for a widget that is not coming back.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!(await input.isVisible())) {
+          // Focus the workbench first so the key goes to VS Code, not to the page's body.
+          await this.page.locator('.monaco-workbench').focus().catch(() => {});
+          await this.page.keyboard.press('F1');
+          await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : this.timeoutMs });
+        }
+        await input.fill(prefix, { timeout: attempt < 3 ? 5_000 : this.timeoutMs });
+        return input;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
     }
-    await input.fill(prefix);
-    return input;
   }
 
   async closePalette(): Promise<void> {
