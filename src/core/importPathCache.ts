@@ -28,8 +28,17 @@ export const PYTEST_CACHE = 'pytest';
  * has changed since (its executable, import path, version files, environment): then it needs no probe.
  */
 export async function startedBefore(python: string, workspace: string, cacheDir = importPathCacheDir(PYTEST_CACHE)): Promise<boolean> {
-  const cached = await readCached<{ ok?: unknown }>(cacheFileFor(cacheDir, python, workspace));
-  return cached?.ok === true;
+  return (await pytestFoundBefore(python, workspace, cacheDir)) !== null;
+}
+
+/** detectPytest's remembered answer when it found pytest and it still holds; else null. */
+export async function pytestFoundBefore<T extends { ok: boolean; version: string | null }>(
+  python: string,
+  workspace: string,
+  cacheDir = importPathCacheDir(PYTEST_CACHE),
+): Promise<T | null> {
+  const cached = await readCached<T>(cacheFileFor(cacheDir, python, workspace));
+  return cached?.ok === true && typeof cached.version === 'string' ? cached : null;
 }
 
 /** `~/.cache/smokes-fixer/<kind>` (or under $XDG_CACHE_HOME). */

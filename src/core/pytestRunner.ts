@@ -33,7 +33,7 @@ import {
   type TestCaseResult,
   type TestOutcome,
 } from './types';
-import { PYTEST_CACHE, SYS_PATH_EXPR, cacheFileFor, importPathCacheDir, readCached, writeCached } from './importPathCache';
+import { PYTEST_CACHE, SYS_PATH_EXPR, cacheFileFor, importPathCacheDir, pytestFoundBefore, writeCached } from './importPathCache';
 
 export interface RunPytestOptions {
   cwd: string;
@@ -522,9 +522,10 @@ export interface PytestDetection {
  * baseline; a missing one is looked for again every time.
  */
 export async function detectPytest(python: string, cwd: string, signal?: AbortSignal, o: { cacheDir?: string } = {}): Promise<PytestDetection> {
-  const cacheFile = cacheFileFor(o.cacheDir ?? importPathCacheDir(PYTEST_CACHE), python, cwd);
-  const cached = await readCached<PytestDetection>(cacheFile);
-  if (cached?.ok === true && typeof cached.version === 'string') return cached;
+  const cacheDir = o.cacheDir ?? importPathCacheDir(PYTEST_CACHE);
+  const cached = await pytestFoundBefore<PytestDetection>(python, cwd, cacheDir);
+  if (cached) return cached;
+  const cacheFile = cacheFileFor(cacheDir, python, cwd);
   const r = await runProcess(python, ['-c', DETECT_SCRIPT], { cwd, signal, timeoutMs: 60_000 });
   if (r.cancelled) throwIfCancelled(signal, true);
   if (r.spawnError) return { ok: false, version: null, html: false, error: `could not start ${python}: ${r.spawnError}` };
