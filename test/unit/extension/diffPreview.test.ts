@@ -61,7 +61,8 @@ describe('DiffPreview', () => {
     const ra = preview.review({ patch, signature: 's', attempt: 1, workspace: a, folderName: 'A' }, new AbortController().signal);
     const rb = preview.review({ patch, signature: 's', attempt: 2, workspace: b, folderName: 'B' }, new AbortController().signal);
     await until(() => expect(preview.waiting).toHaveLength(2));
-    expect(preview.waiting.map((p) => [p.folderName, p.attempt])).toEqual([['A', 1], ['B', 2]]);
+    // Each review joins the list once its preview files are written, so the two may arrive in either order.
+    expect(preview.waiting.map((p) => [p.folderName, p.attempt]).sort()).toEqual([['A', 1], ['B', 2]]);
     expect(f.item.text).toBe('$(diff) Review 2 patches');
     expect(f.contexts['smokesFixer.reviewPending']).toBe(true);
     // Without a target the decision is ambiguous: nothing is decided.
