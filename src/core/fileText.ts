@@ -83,6 +83,8 @@ export class Utf8Chunks {
 
   decode(chunk: Uint8Array): string | null {
     let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // ASCII ends on a character boundary: nothing to complete or carry.
+    if (!this.carry && isAscii(bytes)) return bytes.toString('latin1');
     let head = '';
     if (this.carry) {
       const whole = sequenceLength(this.carry[0]);
