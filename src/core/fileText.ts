@@ -15,9 +15,9 @@ const PIECE = 1 << 16;
 /** Read at once after the first: the next one is read while this one is handled. */
 const CHUNK = 1 << 20;
 /**
- * Buffers kept for the next read. A new buffer costs a page fault for every 4 kB on its first use (about
- * 1 ms per MB here, more than reading a small file takes): one of PIECE bytes, and two of CHUNK bytes (a
- * chunk and the one read ahead) once a file was larger than 1 MB.
+ * Buffers kept for the next read. A new buffer costs a page fault for every 4 kB on its first use, which on
+ * a virtual machine is about 1 ms per MB, more than reading a small file takes: one of PIECE bytes, and two
+ * of CHUNK bytes (a chunk and the one read ahead) once a file was larger than 1 MB.
  */
 const pieceBuffers: Buffer[] = [];
 const chunkBuffers: Buffer[] = [];
@@ -83,6 +83,8 @@ export class Utf8Chunks {
 
   decode(chunk: Uint8Array): string | null {
     let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // ASCII ends on a character boundary: nothing to complete or carry.
+    if (!this.carry && isAscii(bytes)) return bytes.toString('latin1');
     let head = '';
     if (this.carry) {
       const whole = sequenceLength(this.carry[0]);

@@ -4,9 +4,10 @@
 // is still checked (every tag closed, in order), so a file cut short by a killed run is a clear error,
 // not half a result.
 //
-// Tags are read in place with indexOf and charCodeAt: no regular expression, no slice of a tag or of an
-// attribute that is not kept. Per test case only its kept strings are made, so a report of 100k cases
-// costs little more than its traceback text.
+// The tags pytest writes (<testcase>, <failure>, ... with their attributes in pytest's order) are read by
+// one match each, a run of passed tests by one loop of matches; any other tag is read in place with indexOf
+// and charCodeAt. Only the strings a case keeps are made, so a report of 100k cases costs little more than
+// its traceback text, and a first read in a fresh process compiles little code.
 
 import { TextDecoder } from 'node:util';
 import { SmokesError } from './errors';
@@ -258,14 +259,15 @@ export class JUnitReader {
     if (c === 116 /* t */) {
       PYTEST_CASE.lastIndex = lt;
       const m = PYTEST_CASE.exec(buf);
-      if (m !== null) return this.pytestCase(m, PYTEST_CASE.lastIndex);
+      if (m !== null) return this.pytestCase(buf, m, PYTEST_CASE.lastIndex);
       if (buf.startsWith('testsuite', lt + 1)) return this.pytestSuite(buf, lt);
     } else if (c === 102 /* f */ || c === 101 /* e */ || c === 115 /* s */) {
       PYTEST_RESULT.lastIndex = lt;
       const m = PYTEST_RESULT.exec(buf);
       if (m !== null && this.stack.length > 0) return this.pytestResult(m, PYTEST_RESULT.lastIndex);
     }
-    return this.tag(buf, lt);
+    // A tag cut by the end of the text (no `>` after it) is read with the next chunk.
+    return buf.indexOf('>', lt) < 0 ? -1 : this.tag(buf, lt);
   }
 
   /** <testsuites> or <testsuite> in pytest's own form (see PYTEST_SUITE): what `tag` and `opened` do. */
@@ -309,24 +311,29 @@ export class JUnitReader {
   }
 
   /** A <testcase> tag in pytest's own form (see PYTEST_CASE): what `tag` and `opened` do, from the match. */
-  private pytestCase(m: RegExpExecArray, end: number): number {
+  private pytestCase(buf: string, m: RegExpExecArray, end: number): number {
     const stack = this.stack;
     if (stack.length === 0) {
       if (this.root !== null) throw this.malformed(`a second root element <${TESTCASE}>`);
       this.root = TESTCASE;
     } else if (stack[stack.length - 1] === TESTSUITE) {
-      // The cases of a file or class share one classname string.
-      if (m[1] !== this.classname) this.classname = own(m[1]);
-      const name = own(m[2]);
-      const time = finite(m[3]);
-      // Closed in its own tag: a test that passed (what `closed` would make of it, without its steps).
-      if (m[4] !== undefined) {
-        this.report.cases.push({ classname: this.classname, name, time, outcome: 'passed' });
-        return end;
+      const cases = this.report.cases;
+      // Closed in its own tag: a test that passed (what `closed` would make of it, without its steps). The
+      // tags that follow it directly are read here while they are such tests too, without a turn of scan().
+      while (m[4] !== undefined) {
+        // The cases of a file or class share one classname string.
+        if (m[1] !== this.classname) this.classname = own(m[1]);
+        cases.push({ classname: this.classname, name: own(m[2]), time: finite(m[3]), outcome: 'passed' });
+        PYTEST_CASE.lastIndex = end;
+        const next = PYTEST_CASE.exec(buf);
+        if (next === null) return end;
+        m = next;
+        end = PYTEST_CASE.lastIndex;
       }
+      if (m[1] !== this.classname) this.classname = own(m[1]);
       this.inCase = true;
-      this.name = name;
-      this.time = time;
+      this.name = own(m[2]);
+      this.time = finite(m[3]);
     }
     if (m[4] === undefined) stack.push(TESTCASE);
     else this.closed(TESTCASE);

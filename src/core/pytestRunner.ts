@@ -411,49 +411,10 @@ export function assembleRun(
   junit: JUnitReport | null,
   summary: PluginSummary,
 ): Pick<PytestRun, 'tests' | 'failures' | 'counts' | 'collected' | 'collectedFiles'> {
-  const collected = summary.collected;
-  const records = new Map<string, TestRecord[]>();
-  for (const r of summary.tests) {
-    const list = records.get(r.nodeid);
-    if (list) list.push(r);
-    else records.set(r.nodeid, [r]);
-  }
-  const check = new AddressCheck();
-  const index = new AddressIndex(summary);
-  const list: TestCaseResult[] = [];
-  // Where each node id's result is in `list`: by its place among the collected, else by node id.
-  const slotOfCollected = new Int32Array(collected.length).fill(-1);
-  const slotOf = new Map<string, number>();
-  let next = 0;
   const cases = junit?.cases ?? [];
-  for (let i = 0; i < cases.length; i++) {
-    const c = cases[i];
-    let at = next;
-    let nodeid: string;
-    if (next < collected.length && check.matches(collected[next].nodeid, c.classname, c.name)) nodeid = collected[next++].nodeid;
-    else {
-      ({ nodeid, at } = index.find(c));
-      // Back in the collected order from here (past tests that were deselected or did not run).
-      if (at >= 0) next = at + 1;
-    }
-    const own = records.size === 0 ? undefined : records.get(nodeid);
-    const item = at >= 0 ? collected[at] : index.item(nodeid);
-    // Most tests passed and have no record: what caseResult makes of them, built at once.
-    const result: TestCaseResult =
-      own === undefined && c.outcome === 'passed' && item !== undefined && item.line !== null
-        ? { nodeid, outcome: 'passed', durationMs: Math.round(c.time * 1000), location: { file: item.file, line: item.line } }
-        : caseResult(c, nodeid, own, item);
-    const slot = at >= 0 ? slotOfCollected[at] : (slotOf.get(nodeid) ?? -1);
-    if (slot < 0) {
-      if (at >= 0) slotOfCollected[at] = list.length;
-      else slotOf.set(nodeid, list.length);
-      list.push(result);
-    } else {
-      const earlier = list[slot];
-      if (SEVERITY[result.outcome] > SEVERITY[earlier.outcome]) list[slot] = { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs };
-    }
-  }
-
+  // The records of a case are taken in order (see joinCases); when they were not in the cases' order,
+  // the cases are joined again with the records by node id, so every case has the same records either way.
+  const list = joinCases(cases, summary, null) ?? joinCases(cases, summary, recordsByNodeid(summary.tests))!;
   const counts: RunCounts = { passed: 0, failed: 0, errors: 0, skipped: 0, xfailed: 0, xpassed: 0, deselected: summary.deselected, total: list.length };
   const textOf = new Map<string, string>();
   for (const t of list) {
@@ -471,9 +432,74 @@ export function assembleRun(
     tests: list,
     failures,
     counts,
-    collected: collected.map((c) => c.nodeid),
+    collected: summary.collected.map((c) => c.nodeid),
     collectedFiles: [...(summary.collectedFiles ?? [])],
   };
+}
+
+function recordsByNodeid(tests: TestRecord[]): Map<string, TestRecord[]> {
+  const records = new Map<string, TestRecord[]>();
+  for (const r of tests) {
+    const list = records.get(r.nodeid);
+    if (list) list.push(r);
+    else records.set(r.nodeid, [r]);
+  }
+  return records;
+}
+
+/**
+ * The results of the cases, a test reported more than once merged into one. Its records are looked up in
+ * `records`, or, without it, taken in order: the plugin writes them in the order the tests ran, as JUnit
+ * lists the cases, so the records of a test that has any are the next ones when its case comes (no node id
+ * is hashed for the others). Returns null when, so taken, some were left over: they were not in order.
+ */
+function joinCases(cases: JUnitCase[], summary: PluginSummary, records: Map<string, TestRecord[]> | null): TestCaseResult[] | null {
+  const { collected, tests } = summary;
+  const check = new AddressCheck();
+  const index = new AddressIndex(summary);
+  const list: TestCaseResult[] = [];
+  // Where each node id's result is in `list`: by its place among the collected, else by node id.
+  const slotOfCollected = new Int32Array(collected.length).fill(-1);
+  const slotOf = new Map<string, number>();
+  // The records taken for the result in a slot of `list` (when taken in order).
+  const recordsOf = new Map<number, TestRecord[]>();
+  let taken = 0;
+  let next = 0;
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    let at = next;
+    let nodeid: string;
+    if (next < collected.length && check.matches(collected[next].nodeid, c.classname, c.name)) nodeid = collected[next++].nodeid;
+    else {
+      ({ nodeid, at } = index.find(c));
+      // Back in the collected order from here (past tests that were deselected or did not run).
+      if (at >= 0) next = at + 1;
+    }
+    const slot = at >= 0 ? slotOfCollected[at] : (slotOf.get(nodeid) ?? -1);
+    let own: TestRecord[] | undefined;
+    if (records) own = records.get(nodeid);
+    else if (slot >= 0) own = recordsOf.get(slot);
+    else if (taken < tests.length && tests[taken].nodeid === nodeid) {
+      own = [tests[taken++]];
+      while (taken < tests.length && tests[taken].nodeid === nodeid) own.push(tests[taken++]);
+    }
+    const item = at >= 0 ? collected[at] : index.item(nodeid);
+    // Most tests passed and have no record: what caseResult makes of them, built at once.
+    const result: TestCaseResult =
+      own === undefined && c.outcome === 'passed' && item !== undefined && item.line !== null
+        ? { nodeid, outcome: 'passed', durationMs: Math.round(c.time * 1000), location: { file: item.file, line: item.line } }
+        : caseResult(c, nodeid, own, item);
+    if (slot < 0) {
+      if (at >= 0) slotOfCollected[at] = list.length;
+      else slotOf.set(nodeid, list.length);
+      if (own && !records) recordsOf.set(list.length, own);
+      list.push(result);
+    } else {
+      const earlier = list[slot];
+      if (SEVERITY[result.outcome] > SEVERITY[earlier.outcome]) list[slot] = { ...earlier, ...result, durationMs: earlier.durationMs + result.durationMs };
+    }
+  }
+  return records || taken === tests.length ? list : null;
 }
 
 function testLocation(own: TestRecord[] | undefined, declared: { file: string; line: number | null } | undefined): CrashLocation | undefined {

@@ -86,4 +86,39 @@ describe('assembleRun', () => {
     expect(out.failures[0].signature).toBe(`${nodeid} | AssertionError | tests/smoke/test_a.py:32 | assert 1 == 2`);
     expect(out.failures[0].longrepr).toBe(out.tests[0].text);
   });
+
+  it('gives each case all its records, whatever their order', () => {
+    const rec = (nodeid: string, when: 'setup' | 'call' | 'teardown', outcome: 'passed' | 'failed' | 'skipped', extra: Record<string, unknown> = {}): PluginRecord => ({
+      type: 'test', nodeid, when, outcome, duration: 0, location: { file: nodeid.split('::')[0], line: 90, domain: 'x' }, ...extra,
+    });
+    const records = [
+      rec(NODEIDS[0], 'call', 'failed', { expected: '1', actual: '2', longrepr: 'E   1 != 2' }),
+      rec(NODEIDS[1], 'call', 'passed', { wasxfail: 'known' }),
+      rec(NODEIDS[2], 'setup', 'failed', { longrepr: 'E   fixture' }),
+      rec(NODEIDS[2], 'teardown', 'failed', { longrepr: 'E   teardown' }),
+      rec(NODEIDS[5], 'call', 'failed', { expected: 'a', actual: 'b', longrepr: 'E   a != b' }),
+    ];
+    const cases = [
+      caseOf(NODEIDS[0], 'failed', { message: '1 != 2', text: 'E   1 != 2' }),
+      caseOf(NODEIDS[1], 'passed'),
+      caseOf(NODEIDS[2], 'error', { message: 'fixture', text: 'E   fixture' }),
+      caseOf(NODEIDS[3]),
+      caseOf(NODEIDS[2], 'error', { message: 'teardown', text: 'E   teardown' }),
+      caseOf(NODEIDS[5], 'failed', { message: 'a != b', text: 'E   a != b' }),
+    ];
+    const inOrder = assembleRun(report(cases), summaryOf(NODEIDS, records));
+    expect(inOrder.tests.map((t) => [t.nodeid, t.outcome, t.location?.line, t.expected])).toEqual([
+      [NODEIDS[0], 'failed', 90, '1'],
+      [NODEIDS[1], 'xpassed', 90, undefined],
+      [NODEIDS[2], 'error', 90, undefined],
+      [NODEIDS[3], 'passed', 4, undefined],
+      [NODEIDS[5], 'failed', 90, 'a'],
+    ]);
+    // The same results with the records in another order, or a test's records apart from each other.
+    for (const order of [[4, 3, 2, 1, 0], [2, 0, 1, 3, 4], [0, 1, 2, 4, 3]]) {
+      const out = assembleRun(report(cases), summaryOf(NODEIDS, order.map((k) => records[k])));
+      expect(out.tests, order.join()).toEqual(inOrder.tests);
+    }
+  });
 });
+

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SmokesError } from '../../src/core/errors';
-import { JUnitReader, parseJUnit, readJUnitFile } from '../../src/core/junit';
+import { decodeJUnit, JUnitReader, parseJUnit, readJUnitFile } from '../../src/core/junit';
 import { MAX_TRACEBACK, SHORTENED_MARK, shortened, TRACEBACK_BUDGET, TracebackBudget } from '../../src/core/keptText';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-junit-unit-'));
@@ -199,6 +199,22 @@ describe('parseJUnit', () => {
     expect(streamed).toEqual(parseJUnit(xml));
     expect(streamed.cases).toHaveLength(3000);
     expect(streamed.cases[2997]).toEqual({ classname: 't.m1', name: 'test_é2997', time: 0.001, outcome: 'failed', message: 'boom 2997', text: tb.replace(/&lt;/g, '<').replace(/&gt;/g, '>') });
+  });
+
+  it('streams UTF-16 and latin-1 files of several pieces as it decodes them whole', async () => {
+    const cases = Array.from({ length: 2000 }, (_, i) => `<testcase classname="t" name="test_é${i}" time="0"><failure message="ü ${i}">E   naïve — ${i}</failure></testcase>`);
+    const body = `<testsuite tests="2000">${cases.join('')}</testsuite>`;
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${body}`, 'utf16le')]),
+      Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${body.replace(/—/g, '-')}`, 'latin1'),
+    ]) {
+      const file = join(dir, 'encoded.xml');
+      writeFileSync(file, bytes);
+      expect(bytes.length).toBeGreaterThan(2 * 65536);
+      const streamed = await readJUnitFile(file);
+      expect(streamed).toEqual(parseJUnit(decodeJUnit(bytes)));
+      expect(streamed.cases[1999]).toMatchObject({ name: 'test_é1999', message: 'ü 1999' });
+    }
   });
 
   it('keeps each traceback to its last 20,000 characters, and past the budget only its last lines', () => {
