@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: what the loop costs beyond the tests it runs, measured side by side with bare pytest,
 // plus the engine's hot spots at scale, the extension's size and activation, and the loop's memory under
-// a flood of output. Prints one table and writes bench/results.json. Quick look: `npm run bench -- --quick`
-// (or BENCH_QUICK=1). One section: `--only loop,junit,snapshot,extension,output`.
+// a flood of output (the CLI, and the extension in VS Code). Prints one table and writes
+// bench/results.json. Quick look: `npm run bench -- --quick` (or BENCH_QUICK=1). One section:
+// `--only loop,junit,snapshot,extension,output`.
 // Nothing here asserts a time; targets are printed beside the figures.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { FIX, makeSuite, outputConftest, reset } from './lib/suite.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -137,41 +139,6 @@ function buildProduct() {
 
 // ---------------------------------------------------------------------------------------------
 // 1. Loop overhead against the same pytest commands and `git apply` by hand
-
-const FIX = `diff --git a/pkg/calc.py b/pkg/calc.py
---- a/pkg/calc.py
-+++ b/pkg/calc.py
-@@ -1,2 +1,2 @@
- def add(a, b):
--    return a - b
-+    return a + b
-`;
-
-/** A package with one bug, `passing` smoke tests in files of 50, one failing test; committed. */
-function makeSuite(dir, passing, { conftest = '' } = {}) {
-  mkdirSync(path.join(dir, 'pkg'), { recursive: true });
-  mkdirSync(path.join(dir, 'tests', 'smoke'), { recursive: true });
-  writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
-  writeFileSync(path.join(dir, 'pkg', 'calc.py'), 'def add(a, b):\n    return a - b\n');
-  for (let f = 0; f * 50 < passing; f++) {
-    const tests = [];
-    for (let i = f * 50; i < Math.min(passing, (f + 1) * 50); i++) tests.push(`def test_smoke_${i}():\n    assert ${i} + 1 == ${i + 1}\n`);
-    writeFileSync(path.join(dir, 'tests', 'smoke', `test_smoke_${String(f).padStart(4, '0')}.py`), tests.join('\n'));
-  }
-  writeFileSync(path.join(dir, 'tests', 'smoke', 'test_smoke_add.py'), 'from pkg.calc import add\n\n\ndef test_smoke_add():\n    assert add(2, 3) == 5\n');
-  if (conftest) writeFileSync(path.join(dir, 'conftest.py'), conftest);
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
-  must('git', ['init', '-q'], { cwd: dir });
-  must('git', ['add', '-A'], { cwd: dir, env });
-  // No background `git gc --auto` running beside the timings (or still writing when the folder is removed).
-  must('git', ['-c', 'gc.auto=0', 'commit', '-qm', 'suite'], { cwd: dir, env });
-}
-
-/** Back to the committed suite with nothing left by the previous side (artifacts, caches, state). */
-function reset(dir) {
-  must('git', ['reset', '-q', '--hard'], { cwd: dir });
-  must('git', ['clean', '-q', '-fdx'], { cwd: dir });
-}
 
 const BASELINE = ['-m', 'pytest', '-q', 'tests/smoke', '-k', 'smoke', '--maxfail=3', '-rf'];
 
@@ -370,9 +337,7 @@ async function outputBench() {
     const dir = path.join(work, `output-${mbOut}`);
     const fixPath = path.join(work, `fix-output.diff`);
     writeFileSync(fixPath, FIX);
-    // Printed straight to the terminal (fd 1), past pytest's capture, as a chatty session hook would.
-    const conftest = `import os\n\n\ndef pytest_sessionstart(session):\n    line = (("x" * 99) + "\\n").encode()\n    block = line * 10240\n    for _ in range(${mbOut}):\n        os.write(1, block)\n`;
-    makeSuite(dir, 50, { conftest });
+    makeSuite(dir, 50, { conftest: outputConftest(mbOut) });
     reset(dir);
     const loop = await timedSpawn(process.execPath, [path.join(root, 'dist/cli.js'), 'run', '--cwd', dir, '--python', PYTHON, '--producer', 'command', '--producer-command', `cat >/dev/null; cat '${fixPath}'`], { cwd: dir, sampleRss: true });
     if (loop.code !== 0) throw new Error(`the loop ended with ${loop.code}: ${loop.tail}`);
@@ -385,6 +350,26 @@ async function outputBench() {
   row('output', `2 runs printing ${loud.printedMB / 2} MB each: CLI peak RSS`, mb(loud.peakRss), `quiet run ${mb(quiet.peakRss)}`, `${(loud.peakRss / quiet.peakRss).toFixed(2)}`, 'flat', loud.peakRss < quiet.peakRss * 1.5);
   row('output', `2 runs printing ${loud.printedMB / 2} MB each: wall clock`, sec(loud.loopMs), sec(loud.handMs), (loud.loopMs / loud.handMs).toFixed(2), 'keeps up', null);
   results.sections.output = out;
+  const ext = await outputInCodeServer(megabytes).catch((error) => ({ error: String(error?.message ?? error) }));
+  results.sections.outputExtension = ext;
+  if (ext.error) {
+    say(`output in VS Code: not measured: ${ext.error}`);
+    return;
+  }
+  const q = ext.quiet;
+  const l = ext.loud;
+  const what = `VS Code (code-server), 2 runs printing ${l.megabytes} MB each`;
+  row('output', `${what}: wall clock from the palette to summary.json`, sec(l.wallMs), `quiet run ${sec(q.wallMs)}; CLI ${sec(loud.loopMs)}`, (l.wallMs / q.wallMs).toFixed(2), 'keeps up', null);
+  row('output', `${what}: extension host CPU time`, sec(l.hostCpuMs), `quiet run ${sec(q.hostCpuMs)}`, (l.hostCpuMs / q.hostCpuMs).toFixed(2), '', null);
+  row('output', `${what}: extension host peak RSS`, mb(l.hostPeakRss), `quiet run ${mb(q.hostPeakRss)}`, (l.hostPeakRss / q.hostPeakRss).toFixed(2), 'flat', l.hostPeakRss < q.hostPeakRss * 1.5);
+  const lag = (r) => (r.terminalShown ? `${sec(r.terminalLagMs)} after summary.json` : 'not shown');
+  row('output', `${what}: the terminal shows the outcome line`, lag(l), `quiet run ${lag(q)}`, '', '< 5 s', l.terminalShown && l.terminalLagMs < 5000);
+}
+
+/** The same loud run inside VS Code: the extension host's cost and whether its terminal keeps up. */
+async function outputInCodeServer(megabytes) {
+  const { benchExtensionOutput } = await import('./extension-output.mjs');
+  return benchExtensionOutput({ megabytes, log: say, python: PYTHON });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +396,8 @@ function keepEarlierSections() {
     } else if (earlier.sections?.[section]) {
       rows.push(...(earlier.rows ?? []).filter((r) => r.section === section));
       results.sections[section] = earlier.sections[section];
+      // The output section's figures from VS Code are kept beside the CLI's.
+      if (section === 'output' && earlier.sections.outputExtension) results.sections.outputExtension = earlier.sections.outputExtension;
       results.measuredAt[section] = earlier.measuredAt?.[section] ?? earlier.startedAt;
     }
   }

@@ -33,7 +33,10 @@ export async function stopAll() {
         console.error(`[vscode] cleanup failed: ${err?.message ?? err}`);
       }
     }
-  })();
+  })().finally(() => {
+    // Ready for the next start: a bench starts and ends code-server several times in one process.
+    stopping = null;
+  });
   return stopping;
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -172,7 +175,7 @@ export function packageFolder(folder, outDir) {
 }
 
 // Every process below `pid` (Linux /proc): the extension host starts tools in process groups of their own.
-function descendants(pid) {
+export function descendants(pid) {
   if (process.platform !== 'linux') return [];
   const children = new Map();
   for (const entry of readdirSync('/proc')) {
