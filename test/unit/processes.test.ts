@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runProcess, TextTail } from '../../src/core/processes';
+import { runProcess } from '../../src/core/processes';
+import { TextTail } from '../../src/core/textTail';
 
 describe('TextTail', () => {
   it('keeps the last characters of a stream, whatever the chunk sizes', () => {
