@@ -17,7 +17,8 @@ import {
   type PluginSummary,
   type TestRecord,
 } from './pluginReport';
-import { ProcessTracker, runProcess, stripAnsi, TextTail } from './processes';
+import { ProcessTracker, runProcess, stripAnsi } from './processes';
+import { TextTail } from './textTail';
 import { displayCommand } from './pytestCommand';
 import { displayPython, findInterpreter } from './interpreter';
 import { failuresFromRecords } from './signature';

@@ -1,6 +1,7 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { stripAnsi, TextTail } from './processes';
+import { stripAnsi } from './processes';
+import { TextTail } from './textTail';
 import type { LoopEvent } from './types';
 import type { Redactor } from './secrets';
 

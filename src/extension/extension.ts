@@ -25,6 +25,7 @@ import { ReportPanels } from './reportPanel';
 import { openSettingWhereSet } from './settingsLink';
 import { FreshnessStatusBar, type FreshnessTarget } from './statusBar';
 import { ManualPrompt, type ManualAnswer } from './manualPrompt';
+import { OutputBatcher } from './outputBatcher';
 import { LoopTerminal } from './terminal';
 import type { CancellationToken, ExtensionContext, LogOutputChannel, TestRunRequest, Uri, VSCode, WorkspaceFolder } from './vscodeTypes';
 
@@ -307,6 +308,12 @@ export class SmokesFixerExtension implements CommandHost {
         { location: vscode.ProgressLocation.Notification, title: `Smokes Fixer: ${folder.name}`, cancellable: true },
         async (progress, token) => {
           const sub = token.onCancellationRequested(() => controller.abort());
+          const events = new OutputBatcher((event) => {
+            model.handle(event);
+            this.terminal.handle(event);
+            run.handle(event);
+            this.onEvent(folder, event, progress);
+          });
           try {
             return await this.engine.runLoop({
               workspace: folder.uri.fsPath,
@@ -320,14 +327,10 @@ export class SmokesFixerExtension implements CommandHost {
               excludedSignatures: [...excluded],
               reviewPatch: settings.autoApply ? undefined : (p, signal) => this.diffPreview.review({ ...p, folderName: folder.name }, signal),
               investigator: this.investigator(folder, settings, python),
-              onEvent: (event) => {
-                model.handle(event);
-                this.terminal.handle(event);
-                run.handle(event);
-                this.onEvent(folder, event, progress);
-              },
+              onEvent: (event) => events.push(event),
             });
           } finally {
+            events.flush();
             sub.dispose();
           }
         },
@@ -402,6 +405,7 @@ export class SmokesFixerExtension implements CommandHost {
       const command = this.engine.displayCommand(args);
       this.log.info(`$ ${command} (in ${folder.uri.fsPath})`);
       testRun.run.appendOutput(`$ ${command}\r\n`);
+      const events = new OutputBatcher((event) => testRun.handle(event));
       const run = await this.engine.runPytest({
         cwd: folder.uri.fsPath,
         python,
@@ -412,8 +416,8 @@ export class SmokesFixerExtension implements CommandHost {
         signal: bridge.signal,
         log: this.log,
         baseEnv: env,
-        onOutput: (text) => testRun.handle({ type: 'output', source: 'pytest', text }),
-      });
+        onOutput: (text) => events.push({ type: 'output', source: 'pytest', text }),
+      }).finally(() => events.flush());
       testRun.handle({ type: 'run-finished', run });
       this.log.info(`Test run on ${folder.name}: ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.errors} errors, ${run.counts.skipped} skipped.`);
     } catch (error) {

@@ -1,3 +1,4 @@
+import { TextTail } from '../core/textTail';
 import type { LoopEvent } from '../core/types';
 import { formatEvent, toTerminalText } from './terminalFormat';
 import type { Disposable, EventEmitter, Pseudoterminal, Terminal, VSCode } from './vscodeTypes';
@@ -8,11 +9,10 @@ const MAX_BUFFER = 1_000_000;
 /** The pseudoterminal's side: buffers until VS Code opens it, then writes straight through. */
 export class LoopTerminalBackend implements Pseudoterminal, Disposable {
   private readonly writer: EventEmitter<string>;
-  private buffer: string[] = [];
-  private buffered = 0;
+  private buffer = new TextTail(MAX_BUFFER);
   private opened = false;
-  /** Everything written since creation (bounded), for tests and "copy output". */
-  private transcript = '';
+  /** The last MAX_BUFFER characters written since creation, for tests and "copy output". */
+  private readonly transcript = new TextTail(MAX_BUFFER);
   readonly onDidWrite;
 
   constructor(vscode: VSCode, private readonly onClosed: () => void) {
@@ -22,9 +22,9 @@ export class LoopTerminalBackend implements Pseudoterminal, Disposable {
 
   open(): void {
     this.opened = true;
-    for (const chunk of this.buffer) this.writer.fire(chunk);
-    this.buffer = [];
-    this.buffered = 0;
+    const waiting = this.buffer.text();
+    this.buffer = new TextTail(MAX_BUFFER);
+    if (waiting) this.writer.fire(waiting);
   }
 
   close(): void {
@@ -34,18 +34,14 @@ export class LoopTerminalBackend implements Pseudoterminal, Disposable {
 
   write(text: string): void {
     if (!text) return;
-    this.transcript = (this.transcript + text).slice(-MAX_BUFFER);
-    if (this.opened) {
-      this.writer.fire(text);
-      return;
-    }
-    this.buffer.push(text);
-    this.buffered += text.length;
-    while (this.buffered > MAX_BUFFER && this.buffer.length > 1) this.buffered -= this.buffer.shift()!.length;
+    // Kept as chunks: a string cut to the limit on every write copied up to 1 MB per write.
+    this.transcript.push(text);
+    if (this.opened) this.writer.fire(text);
+    else this.buffer.push(text);
   }
 
   get text(): string {
-    return this.transcript;
+    return this.transcript.text();
   }
 
   dispose(): void {

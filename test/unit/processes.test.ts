@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runProcess, TextTail } from '../../src/core/processes';
+import { runProcess } from '../../src/core/processes';
+import { TextTail } from '../../src/core/textTail';
 
 describe('TextTail', () => {
   it('keeps the last characters of a stream, whatever the chunk sizes', () => {
@@ -15,6 +16,22 @@ describe('TextTail', () => {
     tail.push('');
     expect(tail.text()).toBe(all.slice(-10));
     expect(new TextTail(0).text()).toBe('');
+    // A chunk is dropped only once what follows it holds the whole tail.
+    const edge = new TextTail(10);
+    edge.push('abcdefgh');
+    expect(edge.text()).toBe('abcdefgh');
+    edge.push('klmnopqrs');
+    expect(edge.text()).toBe('hklmnopqrs');
+    // Small and large chunks mixed (joined in groups as they come), read at any point.
+    const big = new TextTail(100_000);
+    let stream = '';
+    for (let i = 0; i < 3000; i++) {
+      const chunk = String.fromCharCode(97 + (i % 26)).repeat(i % 100 === 0 ? 40_000 + i : (i * 7919) % 300 + 1);
+      big.push(chunk);
+      stream += chunk;
+      if (i % 211 === 0) expect(big.text()).toBe(stream.slice(-100_000));
+    }
+    expect(big.text()).toBe(stream.slice(-100_000));
     const none = new TextTail(0);
     none.push('abc');
     expect(none.text()).toBe('');
