@@ -330,7 +330,7 @@ export class SmokesFixerExtension implements CommandHost {
               onEvent: (event) => events.push(event),
             });
           } finally {
-            events.flush();
+            events.close();
             sub.dispose();
           }
         },
@@ -417,7 +417,7 @@ export class SmokesFixerExtension implements CommandHost {
         log: this.log,
         baseEnv: env,
         onOutput: (text) => events.push({ type: 'output', source: 'pytest', text }),
-      }).finally(() => events.flush());
+      }).finally(() => events.close());
       testRun.handle({ type: 'run-finished', run });
       this.log.info(`Test run on ${folder.name}: ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.errors} errors, ${run.counts.skipped} skipped.`);
     } catch (error) {
