@@ -24,12 +24,32 @@ export function extensionHostLog(userDataDir: string): string {
     .join('\n');
 }
 
-/** The "Smokes Fixer" output channel as VS Code writes it to disk (one file per session). */
-export function productLog(userDataDir: string): string {
+function productLogFiles(userDataDir: string): string[] {
   return filesUnder(join(userDataDir, 'logs'))
     .filter((f) => f.includes('/smokes-fixer.smokes-fixer/') && f.endsWith('.log'))
-    .sort()
+    .sort();
+}
+
+/** The "Smokes Fixer" output channel as VS Code writes it to disk (one file per session). */
+export function productLog(userDataDir: string): string {
+  return productLogFiles(userDataDir)
     .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+}
+
+/** How long each of the product's log files is now, for productLogSince. */
+export function productLogMark(userDataDir: string): Map<string, number> {
+  return new Map(productLogFiles(userDataDir).map((f) => [f, readFileSync(f, 'utf8').length]));
+}
+
+/**
+ * What the product's log files gained since `mark`. Per file: each window's extension host has a file of its
+ * own, and another window's file can sort after the one being written.
+ */
+export function productLogSince(userDataDir: string, mark: Map<string, number>): string {
+  return productLogFiles(userDataDir)
+    .map((f) => readFileSync(f, 'utf8').slice(mark.get(f) ?? 0))
+    .filter((t) => t)
     .join('\n');
 }
 

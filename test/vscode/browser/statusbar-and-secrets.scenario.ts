@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scenario } from './scenario';
-import { filesUnder, poll, productLog } from './files';
+import { filesUnder, poll, productLogMark, productLogSince } from './files';
 
 const BUG_LINE = 'return a - b';
 
@@ -49,22 +49,22 @@ async function startChatCompletions() {
 export default [
   scenario('a click on the status bar item restarts and probes exec-rpc, its output in the log', async (wb, ctx) => {
     execFileSync('make', ['-s', 'exec-rpc-stop'], { cwd: ctx.workspace, stdio: 'ignore' });
-    const before = productLog(ctx.userDataDir).length;
+    const mark = productLogMark(ctx.userDataDir);
     // Earlier scenarios leave toasts and editors that can sit over the status bar or move its items.
     await wb.runCommand('Notifications: Clear All Notifications');
     await wb.runCommand('View: Close All Editors');
     const item = wb.statusBarItem(/exec-rpc:/).first();
     await item.waitFor({ state: 'visible', timeout: wb.timeoutMs });
     await item.click();
-    const started = () => productLog(ctx.userDataDir).slice(before).includes('$ make exec-rpc-restart');
+    const started = () => productLogSince(ctx.userDataDir, mark).includes('$ make exec-rpc-restart');
     // A click that landed while the item was being redrawn did nothing: click it once more.
     await poll('the restart to start', () => (started() ? true : undefined), 20_000, () => '').catch(async () => {
       await wb.statusBarItem(/exec-rpc:/).first().click();
     });
     const log = await poll('restart + probe in the Smokes Fixer log', () => {
-      const text = productLog(ctx.userDataDir).slice(before);
+      const text = productLogSince(ctx.userDataDir, mark);
       return /Restart \+ probe (reported|did not report)/.test(text) ? text : undefined;
-    }, 120_000, () => productLog(ctx.userDataDir).slice(before).slice(-600));
+    }, 120_000, () => productLogSince(ctx.userDataDir, mark).slice(-600));
     assert.match(log, /\$ make exec-rpc-restart && make exec-rpc-probe/);
     assert.match(log, /t_ms/, 'the probe\'s output is in the log');
     assert.match(log, /Restart \+ probe reported "t_ms"/);
