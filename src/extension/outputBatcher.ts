@@ -84,8 +84,7 @@ export class OutputBatcher {
 
   push(event: LoopEvent): void {
     if (event.type !== 'output') {
-      this.flush();
-      this.endSkipping();
+      this.close();
       this.deliver(event);
       return;
     }

@@ -9,9 +9,11 @@ const MAX_BUFFER = 1_000_000;
 /** The pseudoterminal's side: buffers until VS Code opens it, then writes straight through. */
 export class LoopTerminalBackend implements Pseudoterminal, Disposable {
   private readonly writer: EventEmitter<string>;
-  private buffer = new TextTail(MAX_BUFFER);
   private opened = false;
-  /** The last MAX_BUFFER characters written since creation, for tests and "copy output". */
+  /**
+   * The last MAX_BUFFER characters written since creation, for tests and "copy output"; until VS Code
+   * opens the terminal, also what it is shown first.
+   */
   private readonly transcript = new TextTail(MAX_BUFFER);
   readonly onDidWrite;
 
@@ -21,9 +23,9 @@ export class LoopTerminalBackend implements Pseudoterminal, Disposable {
   }
 
   open(): void {
+    if (this.opened) return;
     this.opened = true;
-    const waiting = this.buffer.text();
-    this.buffer = new TextTail(MAX_BUFFER);
+    const waiting = this.transcript.text();
     if (waiting) this.writer.fire(waiting);
   }
 
@@ -37,7 +39,6 @@ export class LoopTerminalBackend implements Pseudoterminal, Disposable {
     // Kept as chunks: a string cut to the limit on every write copied up to 1 MB per write.
     this.transcript.push(text);
     if (this.opened) this.writer.fire(text);
-    else this.buffer.push(text);
   }
 
   get text(): string {
